@@ -1,0 +1,35 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker_reachable(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["broker"]["ok"] is True
+    assert body["scheduler"] == {"last_tick": None}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_broker_is_unreachable(client, monkeypatch):
+    from kombu import Connection
+
+    from config.celery import app
+
+    # A real connection attempt to a port where nothing listens.
+    monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["broker"]["ok"] is False
+
+
+def test_admin_is_branded_junction(client):
+    response = client.get("/admin/login/")
+
+    assert response.status_code == 200
+    assert b"Junction" in response.content

@@ -1,0 +1,73 @@
+import json
+import os
+import signal
+import sqlite3
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.processes import ManagedProcess, free_port, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def start_hub(data_dir: Path, log_path: Path) -> tuple[ManagedProcess, str]:
+    """Start ``junction_run`` as on a fresh machine: nothing configured, so the embedded default."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env |= {
+        "JUNCTION_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SCHEDULER_HEARTBEAT_SECONDS": "1",
+    }
+    port = free_port()
+    argv = [sys.executable, "manage.py", "junction_run", "--port", str(port)]
+    hub = ManagedProcess([*argv, "--web-workers", "1", "--concurrency", "1"], log_path=log_path, env=env)
+    return hub, f"http://127.0.0.1:{port}"
+
+
+def health(base_url: str) -> dict:
+    try:
+        with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+            return json.load(response)
+    except OSError:
+        return {}
+
+
+def test_one_command_starts_web_worker_and_beat_and_ctrl_c_stops_them(tmp_path):
+    hub, base_url = start_hub(tmp_path / "data", tmp_path / "hub.log")
+    try:
+        report = wait_for(
+            lambda: (h := health(base_url)).get("scheduler", {}).get("last_tick") and h,
+            timeout=90,
+            what="a scheduler tick sent by beat and run by the worker",
+        )
+        assert report["status"] == "ok"
+        assert report["database"]["vendor"] == "sqlite"
+        assert report["broker"]["transport"] == "filesystem"
+        password = (tmp_path / "data" / "demo_admin_password").read_text().strip()
+        assert f"{base_url}/admin/" in hub.output()
+        assert f"admin / {password}" in hub.output()
+    finally:
+        exit_code = hub.stop(signal.SIGINT)
+
+    assert exit_code == 0, hub.output()
+    assert "Stopping web, worker and beat" in hub.output()
+
+
+def test_a_second_start_reuses_what_exists(tmp_path):
+    logins = []
+    for run in range(2):
+        hub, base_url = start_hub(tmp_path / "data", tmp_path / f"hub-{run}.log")
+        try:
+            wait_for(
+                lambda url=base_url: health(url).get("status") == "ok", timeout=90, what="the web server"
+            )
+        finally:
+            assert hub.stop(signal.SIGINT) == 0, hub.output()
+        logins.append(next(line for line in hub.output().splitlines() if "Login:" in line))
+
+    assert logins[0] == logins[1]
+    with sqlite3.connect(tmp_path / "data" / "junction.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM auth_user").fetchone() == (1,)

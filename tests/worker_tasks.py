@@ -1,0 +1,17 @@
+"""Tasks that exist only for the test suite's real worker (loaded with ``celery worker --include``)."""
+
+import time
+from pathlib import Path
+
+from celery import shared_task
+
+
+@shared_task(bind=True, max_retries=5)
+def flaky(self, log_path: str, failures: int, countdown: float) -> None:
+    """Fail ``failures`` times, retrying with a countdown, then succeed; log every attempt."""
+    log = Path(log_path)
+    with log.open("a") as handle:
+        handle.write(f"{time.time()}\n")
+    attempts = len(log.read_text().splitlines())
+    if attempts <= failures:
+        raise self.retry(exc=RuntimeError(f"attempt {attempts} fails on purpose"), countdown=countdown)
