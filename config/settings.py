@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.core",
+    "apps.eventstore",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.core.tasks.record_scheduler_tick",
         "schedule": timedelta(seconds=env.int("SCHEDULER_HEARTBEAT_SECONDS", default=5)),
     },
+}
+
+# --- Event store ---------------------------------------------------------------------------
+EVENTSTORE_BATCH_SIZE = env.int("EVENTSTORE_BATCH_SIZE", default=500)
+#: Appends wake subscribers through Celery once their transaction commits.
+EVENTSTORE_WAKE_SUBSCRIBERS = env.bool("EVENTSTORE_WAKE_SUBSCRIBERS", default=True)
+EVENTSTORE_WAKE_DEBOUNCE_SECONDS = env.int("EVENTSTORE_WAKE_DEBOUNCE_SECONDS", default=10)
+#: A snapshot of an aggregate is stored every this many events of its stream.
+EVENTSTORE_SNAPSHOT_EVERY = env.int("EVENTSTORE_SNAPSHOT_EVERY", default=100)
+EVENTSTORE_COMMAND_RETRIES = env.int("EVENTSTORE_COMMAND_RETRIES", default=5)
+CELERY_BEAT_SCHEDULE["eventstore-sweep"] = {
+    "task": "apps.eventstore.tasks.sweep_subscriptions",
+    "schedule": timedelta(seconds=env.int("EVENTSTORE_SWEEP_SECONDS", default=5)),
 }
 
 # --- Logging --------------------------------------------------------------------------------

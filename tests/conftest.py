@@ -2,6 +2,9 @@ from pathlib import Path
 
 import pytest
 
+# The test worker loads these too (`--include`): both processes know the same tasks and subscribers.
+import tests.worker_tasks  # noqa: F401
+
 #: Real data to test against (a check catalog, agent discoveries), kept beside the project.
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -16,11 +19,14 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker process on the configured broker, using the test database."""
+    from django.core.cache import cache
+
     from config.celery import app
     from tests.processes import start_worker
 
     with django_db_blocker.unblock():
         app.control.purge()
+        cache.clear()  # wake-up marks of purged messages would hold back new wake-ups
         worker = start_worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log")
     yield worker
     worker.stop()

@@ -92,3 +92,22 @@ def start_worker(
         worker.stop()
         raise AssertionError(f"worker did not start:\n{worker.output()}") from None
     return worker
+
+
+def start_beat(
+    *, log_path: Path, schedule_path: Path, extra_env: dict[str, str] | None = None
+) -> ManagedProcess:
+    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(schedule_path),
+    ]
+    return ManagedProcess(argv, log_path=log_path, env=env)

@@ -5,6 +5,9 @@ from pathlib import Path
 
 from celery import shared_task
 
+from apps.eventstore.store import RecordedEvent
+from apps.eventstore.subscriptions import subscriber
+
 
 @shared_task(bind=True, max_retries=5)
 def flaky(self, log_path: str, failures: int, countdown: float) -> None:
@@ -15,3 +18,10 @@ def flaky(self, log_path: str, failures: int, countdown: float) -> None:
     attempts = len(log.read_text().splitlines())
     if attempts <= failures:
         raise self.retry(exc=RuntimeError(f"attempt {attempts} fails on purpose"), countdown=countdown)
+
+
+@subscriber("test.probe", event_types=["Test.Probe"])
+def probe(event: RecordedEvent) -> None:
+    """Writes each probe event's position to the file the event names, from whichever process runs it."""
+    with Path(event.data["log"]).open("a") as handle:
+        handle.write(f"{event.position}\n")

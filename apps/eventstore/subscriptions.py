@@ -1,0 +1,164 @@
+"""Named readers of the store with durable cursors (projections, routers, reactions).
+
+A handler sees every event after its subscription's cursor, in read order, at least once. Each
+batch runs in one transaction with the cursor update, so when a handler writes to the same database
+its writes and the cursor commit together: a crash replays the batch, and nothing is lost or seen
+half-applied. Handlers must still be idempotent because effects outside the database may repeat.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from apps.eventstore.models import Subscription
+from apps.eventstore.store import RecordedEvent, read_after
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[RecordedEvent], None]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    name: str
+    handle: Handler
+    event_types: frozenset[str] | None = None
+    #: Called inside the transaction that resets the cursor to 0, to clear a read model.
+    reset: Callable[[], None] | None = None
+
+    def wants(self, event: RecordedEvent) -> bool:
+        return self.event_types is None or event.type in self.event_types
+
+
+_subscribers: dict[str, Subscriber] = {}
+
+
+def subscriber(
+    name: str, *, event_types: Iterable[str] | None = None, reset: Callable[[], None] | None = None
+) -> Callable[[Handler], Handler]:
+    """Register a function as the handler of the subscription ``name``."""
+
+    def register(handle: Handler) -> Handler:
+        _subscribers[name] = Subscriber(name, handle, frozenset(event_types) if event_types else None, reset)
+        return handle
+
+    return register
+
+
+def registered() -> dict[str, Subscriber]:
+    return dict(_subscribers)
+
+
+def unregister(name: str) -> None:
+    _subscribers.pop(name, None)
+
+
+def _claim(name: str) -> Subscription | None:
+    """Lock the subscription's row for this transaction; None if another runner holds it."""
+    return Subscription.objects.select_for_update(skip_locked=True).filter(name=name).first()
+
+
+def run_batch(sub: Subscriber, *, batch_size: int) -> int:
+    """Handle the next batch of events in one transaction; return how many events were read."""
+    with transaction.atomic():
+        cursor = _claim(sub.name)
+        if cursor is None:
+            return 0
+        events = read_after(cursor.last_tx, cursor.last_position, limit=batch_size)
+        handled = 0
+        for event in events:
+            if sub.wants(event):
+                sub.handle(event)
+                handled += 1
+        if events:
+            cursor.last_tx, cursor.last_position = events[-1].tx, events[-1].position
+            cursor.events_handled += handled
+            cursor.last_error, cursor.failing_since = "", None
+            cursor.save(
+                update_fields=[
+                    "last_tx",
+                    "last_position",
+                    "events_handled",
+                    "last_error",
+                    "failing_since",
+                    "updated_at",
+                ]
+            )
+        return len(events)
+
+
+def run_subscription(name: str, *, batch_size: int | None = None, max_batches: int | None = None) -> int:
+    """Catch one subscription up; return the number of events read. Failures are recorded, not raised."""
+    sub = _subscribers[name]
+    batch_size = batch_size or settings.EVENTSTORE_BATCH_SIZE
+    Subscription.objects.get_or_create(name=name)
+    total = batches = 0
+    while max_batches is None or batches < max_batches:
+        try:
+            read = run_batch(sub, batch_size=batch_size)
+        except Exception as exc:
+            logger.exception("Subscription %s failed; it will retry from its cursor", name)
+            _record_failure(name, exc)
+            return total
+        total += read
+        batches += 1
+        if read < batch_size:
+            break
+    return total
+
+
+def _record_failure(name: str, exc: Exception) -> None:
+    try:
+        Subscription.objects.filter(name=name, failing_since__isnull=True).update(
+            failing_since=timezone.now()
+        )
+        Subscription.objects.filter(name=name).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+    except DatabaseError:
+        logger.exception("Could not record the failure of subscription %s", name)
+
+
+def reset_subscription(name: str) -> None:
+    """Move a subscription back to the start of the store, clearing its read model with it."""
+    sub = _subscribers[name]
+    with transaction.atomic():
+        Subscription.objects.update_or_create(
+            name=name, defaults={"last_tx": 0, "last_position": 0, "events_handled": 0, "last_error": ""}
+        )
+        if sub.reset:
+            sub.reset()
+
+
+def _wake_key(name: str) -> str:
+    return f"eventstore:wake:{name}"
+
+
+def wake_subscribers() -> None:
+    """Send one run task per subscription, unless one is already on its way (debounced in the cache)."""
+    from apps.eventstore.tasks import run_subscription_task
+
+    for name in _subscribers:
+        if cache.add(_wake_key(name), 1, timeout=settings.EVENTSTORE_WAKE_DEBOUNCE_SECONDS):
+            run_subscription_task.delay(name)
+
+
+def wake_subscribers_on_commit() -> None:
+    if settings.EVENTSTORE_WAKE_SUBSCRIBERS and _subscribers:
+        transaction.on_commit(wake_subscribers, robust=True)
+
+
+def woken(name: str) -> None:
+    """Called by the run task before it reads, so appends committed from now on wake it again."""
+    cache.delete(_wake_key(name))
+
+
+def lag(name: str) -> int:
+    """How many recorded events the subscription has not read yet (an estimate on busy stores)."""
+    cursor = Subscription.objects.filter(name=name).values_list("last_position", flat=True).first() or 0
+    with connection.cursor() as db:
+        db.execute("SELECT count(*) FROM eventstore_eventrecord WHERE position > %s", [cursor])
+        return db.fetchone()[0]

@@ -1,0 +1,142 @@
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from apps.core.models import ServiceHeartbeat
+from apps.eventstore import store, subscriptions
+from apps.eventstore.models import Subscription
+from apps.eventstore.store import NewEvent
+from tests.processes import start_beat, wait_for
+
+
+@pytest.fixture
+def seen():
+    """A subscription 'test.seen' that keeps what it handled in a list and a table (its read model)."""
+    handled = []
+
+    def handle(event):
+        if event.data.get("fail"):
+            raise RuntimeError("handler failed on purpose")
+        ServiceHeartbeat.objects.create(name=event.data["name"], last_seen=event.recorded_at)
+        handled.append(event.data["name"])
+
+    subscriptions.subscriber(
+        "test.seen", event_types=["Test.Seen"], reset=lambda: ServiceHeartbeat.objects.all().delete()
+    )(handle)
+    yield handled
+    subscriptions.unregister("test.seen")
+
+
+def append(name, **extra):
+    return store.append(f"seen-{name}", [NewEvent("Test.Seen", {"name": name, **extra})])
+
+
+@pytest.mark.django_db
+def test_a_subscription_sees_every_event_once_in_order_and_keeps_its_cursor(seen):
+    for name in ("a", "b", "c"):
+        append(name)
+    store.append("other", [NewEvent("Test.Other", {})])
+
+    assert subscriptions.run_subscription("test.seen") == 4
+    append("d")
+    subscriptions.run_subscription("test.seen")
+    subscriptions.run_subscription("test.seen")
+
+    assert seen == ["a", "b", "c", "d"]
+    cursor = Subscription.objects.get(name="test.seen")
+    assert cursor.events_handled == 4
+    assert cursor.last_position == store.read_stream("seen-d")[0].position
+
+
+@pytest.mark.django_db
+def test_a_failing_handler_commits_neither_its_writes_nor_the_cursor_and_retries_later(seen):
+    append("a")
+    append("b", fail=True)
+
+    subscriptions.run_subscription("test.seen", batch_size=10)
+
+    cursor = Subscription.objects.get(name="test.seen")
+    assert cursor.last_position == 0
+    assert "handler failed on purpose" in cursor.last_error
+    assert cursor.failing_since is not None
+    assert not ServiceHeartbeat.objects.exists()
+
+
+@pytest.mark.django_db
+def test_catch_up_from_the_start_rebuilds_the_read_model(seen, capsys):
+    for name in ("a", "b", "c"):
+        append(name)
+    subscriptions.run_subscription("test.seen")
+    ServiceHeartbeat.objects.filter(name="b").delete()  # the read model got damaged
+
+    call_command("eventstore_catchup", "test.seen", "--from-start", "--batch-size", "2")
+
+    assert sorted(ServiceHeartbeat.objects.values_list("name", flat=True)) == ["a", "b", "c"]
+    assert "test.seen: caught up" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises writers: no commit-order gaps"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_later_commit_is_never_delivered_before_an_earlier_open_append(seen):
+    appended, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_writer():
+        with transaction.atomic():
+            append("first")
+            appended.set()
+            release.wait(10)
+        connection.close()
+        done.set()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    appended.wait(10)
+    append("second")  # commits while "first" is still open, with a higher position
+    assert store.read_stream("seen-second")[0].position > 0
+
+    subscriptions.run_subscription("test.seen")
+    assert seen == []
+
+    release.set()
+    done.wait(10)
+    writer.join()
+    subscriptions.run_subscription("test.seen")
+    subscriptions.run_subscription("test.seen")
+
+    assert seen == ["first", "second"]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_append_wakes_subscribers_in_a_real_worker(celery_worker, tmp_path):
+    log = tmp_path / "probe.log"
+
+    (event,) = store.append("probe-1", [NewEvent("Test.Probe", {"log": str(log)})])
+
+    wait_for(
+        lambda: log.exists(), timeout=20, what=f"the worker to handle the event:\n{celery_worker.output()}"
+    )
+    assert log.read_text().split() == [str(event.position)]
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduled_sweep_catches_up_when_no_wake_up_was_sent(celery_worker, tmp_path, settings):
+    settings.EVENTSTORE_WAKE_SUBSCRIBERS = False  # as if the broker lost the wake-up message
+    log = tmp_path / "probe.log"
+    (event,) = store.append("probe-1", [NewEvent("Test.Probe", {"log": str(log)})])
+
+    beat = start_beat(
+        log_path=tmp_path / "beat.log",
+        schedule_path=tmp_path / "schedule",
+        extra_env={"EVENTSTORE_SWEEP_SECONDS": "1"},
+    )
+    try:
+        wait_for(lambda: log.exists(), timeout=30, what=f"the sweep:\n{celery_worker.output()}")
+    finally:
+        beat.stop()
+    assert log.read_text().split() == [str(event.position)]
