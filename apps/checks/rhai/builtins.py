@@ -103,25 +103,17 @@ def _set(c: Ctx, v: Any, k: Any, x: Any) -> Any:
     if v.__class__ is dict:
         _need(STR, "set", v, k)
         v[k] = x
-        if len(v) > c.max_map:
-            raise Fail("data_too_large", "map too large")
-        return UNIT
+        return c.grown(v, x)
     _need(INT, "set", v, k)
     j = _arr_index(v, k)
     if j is not None:
         v[j] = x
-    return UNIT
-
-
-def _grown(c: Ctx, a: list[Any]) -> Any:
-    if len(a) > c.max_arr:
-        raise Fail("data_too_large", "array too large")
-    return UNIT
+    return c.grown(v, x)
 
 
 def _push(c: Ctx, a: list[Any], x: Any) -> Any:
     a.append(x)
-    return _grown(c, a)
+    return c.grown(a, x)
 
 
 def _append(c: Ctx, a: list[Any], x: Any) -> Any:
@@ -129,7 +121,7 @@ def _append(c: Ctx, a: list[Any], x: Any) -> Any:
         a.extend(x)
     else:
         a.append(x)
-    return _grown(c, a)
+    return c.grown(a, x)
 
 
 def _insert(c: Ctx, a: list[Any], i: Any, x: Any) -> Any:
@@ -137,7 +129,7 @@ def _insert(c: Ctx, a: list[Any], i: Any, x: Any) -> Any:
     if i < 0:
         i = max(0, i + len(a))
     a.insert(i, x)
-    return _grown(c, a)
+    return c.grown(a, x)
 
 
 def _pop(c: Ctx, a: list[Any]) -> Any:
@@ -363,9 +355,7 @@ reg("values", MAP, 0, lambda c, m: [m[k] for k in sorted(m)])
 def _mixin(c: Ctx, m: dict[str, Any], other: Any) -> Any:
     _need(MAP, "mixin", m, other)
     m.update(other)
-    if len(m) > c.max_map:
-        raise Fail("data_too_large", "map too large")
-    return UNIT
+    return c.grown(m, other)
 
 
 reg("mixin", MAP, 1, _mixin)
@@ -409,7 +399,7 @@ def _split(c: Ctx, s: str, sep: Any = None, n: Any = None) -> list[Any]:
         return [s[:i], s[i:]]
     _need(STR, "split", s, sep)
     if n is not None:
-        _need(INT, "split", s, sep, n)
+        _need(INT, "split", s, n)
     if sep == "":
         parts = ["", *s, ""]
         if n is not None and n >= 1 and len(parts) > n:

@@ -674,13 +674,28 @@ class Compiler:
 
             return assign
         read = self.c(target)
+        getm, _ = self.lvalue(target)
         binop = op[:-1]
 
         def update(fr: list[Any]) -> Any:
             try:
                 cur = read(fr)
                 v = value(fr)
-                setv(fr, add(cur, v, fr[0]) if binop == "+" else arith(binop, cur, v))
+                if binop != "+":
+                    setv(fr, arith(binop, cur, v))
+                elif cur.__class__ is list:  # array += item pushes, array += array appends, in place
+                    target = getm(fr)
+                    if v.__class__ is list:
+                        target.extend(v)
+                    else:
+                        target.append(v)
+                    fr[0].grown(target, v)
+                elif cur.__class__ is dict and v.__class__ is dict:
+                    target = getm(fr)
+                    target.update(v)
+                    fr[0].grown(target, v)
+                else:
+                    setv(fr, add(cur, v, fr[0]))
             except Fail as e:
                 raise _at(e, pos) from None
             return UNIT

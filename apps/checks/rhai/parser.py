@@ -447,7 +447,7 @@ class Parser:
         self.fn = fn
         outer_depth = self.depth
         self.enter(t[2])
-        fn.body = self.expr()
+        fn.body = self.statement()  # Rhai allows `|| x = 1` as well as expressions and blocks
         self.depth = outer_depth
         self.fn = fn.parent  # type: ignore[assignment]
         return ("closure", t[2], fn)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import Fail, Limits
-from .values import CONTAINERS, FnPtr, measure, type_name
+from .values import CONTAINERS, UNIT, FnPtr, measure, type_name
 
 #: ``this`` outside a method-style call.
 NO_THIS: Any = object()
@@ -38,7 +38,8 @@ class Ctx:
             raise Fail("too_many_operations", "too many operations")
 
     def check_size(self, v: Any) -> Any:
-        """Reject a container or string (and what it holds) beyond the size limits."""
+        """Reject a container or string (and what it holds) beyond the size limits. Walking a
+        container costs operations (one per 64 items), so repeated checks cannot hang either."""
         c = v.__class__
         if c is str:
             if len(v) > self.max_str:
@@ -46,9 +47,22 @@ class Ctx:
         elif c in CONTAINERS:
             if c is dict and len(v) > self.max_map:
                 raise Fail("data_too_large", "map too large")
-            if measure(v, self.max_arr) > self.max_arr:
+            n = measure(v, self.max_arr)
+            if n > self.max_arr:
                 raise Fail("data_too_large", "array too large")
+            if n >= 64:
+                self.ops += n >> 6
+                if self.ops > self.max_ops:
+                    raise Fail("too_many_operations", "too many operations")
         return v
+
+    def grown(self, target: Any, added: Any) -> Any:
+        """After ``added`` went into ``target`` (push, insert, set, ``+=``)."""
+        if len(target) > (self.max_map if target.__class__ is dict else self.max_arr):
+            raise Fail("data_too_large", "map too large" if target.__class__ is dict else "array too large")
+        if added.__class__ in CONTAINERS:
+            self.check_size(added)
+        return UNIT
 
 
 class Return(Exception):

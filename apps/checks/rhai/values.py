@@ -224,9 +224,7 @@ def add(a: Any, b: Any, ctx: Any) -> Any:
             raise Fail("data_too_large", "string too long")
         return s
     if ca is list and cb is list:
-        if len(a) + len(b) > ctx.max_arr or measure(b, ctx.max_arr) + measure(a, ctx.max_arr) > ctx.max_arr:
-            raise Fail("data_too_large", "array too large")
-        return a + b
+        return ctx.check_size(a + b)
     if ca is dict and cb is dict:
         r = {**a, **b}
         if len(r) > ctx.max_map:
