@@ -7,10 +7,10 @@ Wanda raises inside its loader on several malformed shapes; here every problem o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -23,6 +23,7 @@ _REQUIRED = ("id", "name", "group", "description", "remediation", "facts", "expe
 _OPTIONAL = ("severity", "metadata", "when", "exclude", "values", "customization_disabled", "premium")
 _GATHERER = re.compile(r"^[\w.+-]+(@v\d+)?$")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class _CheckBuilder:
             return None
         return Expression(source, program)
 
-    def items(self, data: dict, key: str, build: Any) -> tuple:
+    def items(self, data: dict, key: str, build: Callable[[dict, str], T]) -> tuple[T, ...]:
         raw = data.get(key, [])
         if not isinstance(raw, list):
             self.fail(key, "must be a list")
@@ -185,9 +186,9 @@ class _CheckBuilder:
         return tuple(built)
 
     def keys(self, item: dict, where: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
-        allowed = set(allowed)
+        known = set(allowed)
         for key in item:
-            if key not in allowed:
+            if key not in known:
                 self.fail(f"{where}.{key}", "unknown key")
         for key in required:
             if key not in item:

@@ -286,3 +286,11 @@ def test_every_expectation_is_evaluated_in_order(catalog: Catalog):
         e.name for e in check.expectations
     ]
     assert len(result.expectation_results) == 2
+
+
+def test_every_catalog_check_evaluates_without_facts_into_json(catalog: Catalog):
+    for check in catalog.checks.values():
+        result = _evaluate(check, {"a": {}})
+
+        assert result.result in (Result.WARNING, Result.CRITICAL), check.id
+        json.dumps(dataclasses.asdict(result))
