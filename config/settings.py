@@ -31,6 +31,8 @@ def _stored_secret_key() -> str:
 
 SECRET_KEY = env("SECRET_KEY", default=None) or _stored_secret_key()
 DEBUG = env.bool("DEBUG", default=False)
+#: Fernet keys for secrets at rest, newest first; derived from SECRET_KEY when not given.
+SECRETS_ENCRYPTION_KEYS = env.list("SECRETS_ENCRYPTION_KEYS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -46,7 +48,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.core",
+    "oauth2_provider",
     "apps.eventstore",
+    "apps.hub",
+    "apps.ingest",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +182,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env.int("SCHEDULER_HEARTBEAT_SECONDS", default=5)),
     },
 }
+
+# --- OAuth2 for producers (django-oauth-toolkit, client credentials) -------------------------
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH2_ACCESS_TOKEN_SECONDS", default=3600),
+    "SCOPES": {"events": "Send events to Junction"},
+    "DEFAULT_SCOPES": ["events"],
+    # Only a checksum of each token is stored, never the token itself (RFC 9700).
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+}
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
+# --- Ingest -----------------------------------------------------------------------------------
+INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 
 # --- Event store ---------------------------------------------------------------------------
 EVENTSTORE_BATCH_SIZE = env.int("EVENTSTORE_BATCH_SIZE", default=500)

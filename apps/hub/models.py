@@ -1,0 +1,320 @@
+"""What people configure: systems, the events they emit, the actions they accept, and contracts."""
+
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+from jsonschema import Draft202012Validator, SchemaError
+
+from apps.core.secrets import EncryptedTextField
+from apps.hub import templating
+
+
+class Operation(models.TextChoices):
+    SELECT = "select", "Select (read)"
+    NEW = "new", "New (create)"
+    UPDATE = "update", "Update"
+    DELETE = "delete", "Delete"
+    PROCESS = "process", "Process"
+
+
+class LiveManager(models.Manager):
+    """Hides soft-deleted rows; ``all_objects`` still sees them for history."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Configured(models.Model):
+    """Common to everything people configure: a name, a stable identifier, soft deletion."""
+
+    name = models.CharField(max_length=120)
+    identifier = models.SlugField(
+        max_length=150,
+        unique=True,
+        blank=True,
+        help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField("active", default=True, help_text="Inactive items are kept but not used.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def identifier_base(self) -> str:
+        return slugify(self.name).replace("-", "_") or "item"
+
+    def save(self, *args, **kwargs):
+        if not self.identifier:
+            self.identifier = self._unique_identifier(self.identifier_base())
+        super().save(*args, **kwargs)
+
+    def _unique_identifier(self, base: str) -> str:
+        manager = type(self).all_objects
+        candidate, number = base, 1
+        while manager.filter(identifier=candidate).exclude(pk=self.pk).exists():
+            number += 1
+            candidate = f"{base}_{number}"
+        return candidate
+
+    def soft_delete(self) -> None:
+        self.deleted_at = timezone.now()
+        self.is_active = False
+        self.save(update_fields=["deleted_at", "is_active", "updated_at"])
+
+
+class System(Configured):
+    class Role(models.TextChoices):
+        PRODUCER = "producer", "Producer (sends events)"
+        SUBSCRIBER = "subscriber", "Subscriber (receives actions)"
+        BOTH = "both", "Producer and subscriber"
+
+    kind = models.CharField(
+        "type",
+        max_length=60,
+        blank=True,
+        help_text="What kind of system this is, e.g. Microservice, ERP, CRM, SaaS.",
+    )
+    role = models.CharField(
+        max_length=10,
+        choices=Role.choices,
+        default=Role.BOTH,
+        help_text="Producers send events to Junction; subscribers receive the actions of contracts.",
+    )
+    oauth_application = models.OneToOneField(
+        "oauth2_provider.Application",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="system",
+        editable=False,
+        help_text="The OAuth2 client this system uses to get tokens for sending events.",
+    )
+
+    class Meta(Configured.Meta):
+        pass
+
+    @property
+    def is_producer(self) -> bool:
+        return self.role in {self.Role.PRODUCER, self.Role.BOTH}
+
+    @property
+    def is_subscriber(self) -> bool:
+        return self.role in {self.Role.SUBSCRIBER, self.Role.BOTH}
+
+
+class EventType(Configured):
+    system = models.ForeignKey(
+        System,
+        on_delete=models.PROTECT,
+        related_name="event_types",
+        help_text="The one system that produces this event.",
+    )
+    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.NEW)
+    payload_schema = models.JSONField(
+        "payload JSON Schema",
+        null=True,
+        blank=True,
+        help_text="Optional JSON Schema; events whose body does not match it are refused with the failing path.",
+    )
+
+    class Meta(Configured.Meta):
+        verbose_name = "event"
+
+    def identifier_base(self) -> str:
+        return f"{self.system.identifier}.{super().identifier_base()}"
+
+    def clean(self) -> None:
+        if self.system_id and not self.system.is_producer:
+            raise ValidationError({"system": f"{self.system} is not a producer: only producers send events."})
+        if self.payload_schema is not None:
+            try:
+                Draft202012Validator.check_schema(self.payload_schema)
+            except SchemaError as exc:
+                path = "/".join(str(p) for p in exc.path) or "(top level)"
+                raise ValidationError(
+                    {"payload_schema": f"Not a valid JSON Schema at {path}: {exc.message}"}
+                ) from None
+
+
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+
+
+class Action(Configured):
+    class Method(models.TextChoices):
+        GET = "GET"
+        POST = "POST"
+        PUT = "PUT"
+        PATCH = "PATCH"
+        DELETE = "DELETE"
+
+    class Auth(models.TextChoices):
+        NONE = "none", "No authentication"
+        BEARER = "bearer", "Static bearer token"
+        BASIC = "basic", "Basic auth (user and password)"
+        OAUTH2 = "oauth2", "OAuth2 client credentials"
+
+    system = models.ForeignKey(
+        System,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        help_text="The system that performs this action.",
+    )
+    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.NEW)
+    method = models.CharField(max_length=6, choices=Method.choices, default=Method.POST)
+    url = models.CharField(
+        "URL",
+        max_length=2000,
+        help_text="Where to send the request, e.g. https://erp.example.com/accounts/{{ $.body.customer.id }}",
+    )
+    headers = models.JSONField(
+        default=dict, blank=True, help_text='Header names and values, e.g. {"X-Source": "junction"}.'
+    )
+    query_params = models.JSONField("query parameters", default=dict, blank=True)
+    body = models.JSONField(
+        null=True,
+        blank=True,
+        help_text='The JSON body; values can take parts of the event, e.g. {"id": "{{ $.body.customer.id }}"}. '
+        "Empty sends the event's body as it was received.",
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    auth = models.CharField("authentication", max_length=10, choices=Auth.choices, default=Auth.NONE)
+    auth_username = models.CharField("user name", max_length=200, blank=True, help_text="For basic auth.")
+    auth_secret = EncryptedTextField(
+        "password or token",
+        blank=True,
+        help_text="The basic-auth password or the static bearer token. Stored encrypted; never shown again.",
+    )
+    oauth_token_url = models.URLField("token URL", max_length=2000, blank=True)
+    oauth_client_id = models.CharField("client id", max_length=200, blank=True)
+    oauth_client_secret = EncryptedTextField(
+        "client secret", blank=True, help_text="Stored encrypted; never shown again."
+    )
+    oauth_scope = models.CharField("scope", max_length=500, blank=True)
+    oauth_token_path = models.CharField(
+        "access token JSONPath",
+        max_length=200,
+        default="$.access_token",
+        help_text="Where the access token is in the token endpoint's response.",
+    )
+
+    class Meta(Configured.Meta):
+        pass
+
+    def identifier_base(self) -> str:
+        return f"{self.system.identifier}.{super().identifier_base()}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.system_id and not self.system.is_subscriber:
+            errors["system"] = f"{self.system} is not a subscriber: only subscribers perform actions."
+        for field in ("url", "headers", "query_params", "body"):
+            try:
+                templating.validate(getattr(self, field), field)
+            except templating.TemplateError as exc:
+                errors[field] = f"{exc.where}: {exc.message}" if exc.where != field else exc.message
+        if "url" not in errors:
+            scheme = urlsplit(self.url.split("{{")[0]).scheme
+            if scheme not in {"http", "https"}:
+                errors["url"] = "The URL must start with http:// or https://."
+        if not isinstance(self.headers, dict):
+            errors["headers"] = (
+                'Headers must be a JSON object of names and values, e.g. {"X-Source": "junction"}.'
+            )
+        elif bad := [name for name in self.headers if not HEADER_NAME.match(name)]:
+            errors["headers"] = f"{bad[0]!r} is not a valid header name."
+        if not isinstance(self.query_params, dict):
+            errors["query_params"] = "Query parameters must be a JSON object of names and values."
+        if self.auth == self.Auth.OAUTH2:
+            for field in ("oauth_token_url", "oauth_client_id", "oauth_client_secret"):
+                if not getattr(self, field):
+                    errors[field] = "Required for OAuth2 client credentials."
+            try:
+                templating.compile_path(self.oauth_token_path)
+            except templating.TemplateError as exc:
+                errors["oauth_token_path"] = exc.message
+        if self.auth in {self.Auth.BEARER, self.Auth.BASIC} and not self.auth_secret:
+            errors["auth_secret"] = "Required for this kind of authentication."
+        if self.auth == self.Auth.BASIC and not self.auth_username:
+            errors["auth_username"] = "Required for basic auth."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Contract(Configured):
+    event_type = models.ForeignKey(
+        EventType, on_delete=models.PROTECT, related_name="contracts", verbose_name="when this event happens"
+    )
+    action = models.ForeignKey(
+        Action, on_delete=models.PROTECT, related_name="contracts", verbose_name="do this action"
+    )
+    condition = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="Optional JSONPath: the contract only runs for events where it finds a value that is not "
+        'false or null. Examples: $.body.customer.vip  ·  $[?(@.body.country == "DE")]  ·  '
+        "$.body.items[?(@.quantity > 10)]",
+    )
+
+    class Meta(Configured.Meta):
+        pass
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"WHEN in {self.event_type.system.name} `{self.event_type.name}` happens "
+            f"THEN in {self.action.system.name} do `{self.action.name}`"
+        )
+
+    def clean(self) -> None:
+        if self.condition:
+            try:
+                templating.compile_path(self.condition)
+            except templating.TemplateError as exc:
+                raise ValidationError({"condition": exc.message}) from None
+
+
+class ApiKey(models.Model):
+    """A producer's credential. Only a hash is stored; the key itself is shown once, when created."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(
+        max_length=120, help_text="What the key is for, e.g. 'production' or 'rotation 2026'."
+    )
+    prefix = models.CharField(
+        max_length=16, editable=False, help_text="The start of the key, to tell keys apart."
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,68 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import Application
+
+from apps.hub.models import ApiKey, System
+
+API_KEY_PREFIX = "jct_"
+#: last_used_at is written at most this often per key, so busy producers do not contend on its row.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def api_key_hash(key: str) -> str:
+    # Keys are 190 random bits, so a fast unsalted hash is safe and allows an indexed lookup.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_create(*, system: System, name: str) -> tuple[ApiKey, str]:
+    """Create a key and return it with its clear value, which is not stored anywhere."""
+    visible = secrets.token_hex(4)
+    key = f"{API_KEY_PREFIX}{visible}_{secrets.token_urlsafe(24)}"
+    api_key = ApiKey.objects.create(
+        system=system, name=name, prefix=f"{API_KEY_PREFIX}{visible}", key_hash=api_key_hash(key)
+    )
+    return api_key, key
+
+
+def api_key_authenticate(key: str) -> ApiKey | None:
+    """The active key with this clear value, its system loaded; records when it was last used."""
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    api_key = (
+        ApiKey.objects.select_related("system")
+        .filter(key_hash=api_key_hash(key), revoked_at__isnull=True, system__deleted_at__isnull=True)
+        .first()
+    )
+    if api_key is None:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return api_key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def oauth_client_create(*, system: System) -> tuple[str, str]:
+    """Give a system a new OAuth2 client (client credentials); return its id and secret, shown once."""
+    secret = secrets.token_urlsafe(32)
+    application = Application.objects.create(
+        name=f"{system.name} ({system.identifier})",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,
+        hash_client_secret=True,
+    )
+    previous = system.oauth_application
+    system.oauth_application = application
+    system.save(update_fields=["oauth_application", "updated_at"])
+    if previous is not None:
+        previous.delete()
+    return application.client_id, secret

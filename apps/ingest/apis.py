@@ -1,0 +1,58 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.ingest import services
+
+
+class EventReceiveApi(APIView):
+    """The webhook producers send events to."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        event_id = serializers.UUIDField()
+        status = serializers.CharField()
+
+    @extend_schema(
+        operation_id="events_receive",
+        summary="Send an event",
+        description="Authenticate with the X-API-Key header, the access_key query parameter or an OAuth2 bearer "
+        "token. The event is stored before the answer: 202 means it will not be lost.",
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("X-API-Key", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter("access_key", str, OpenApiParameter.QUERY, required=False),
+        ],
+        responses={202: OutputSerializer, **{code: OpenApiResponse(description=d) for code, d in {
+            401: "missing or wrong credentials", 403: "the event belongs to another system",
+            404: "unknown or inactive event", 413: "body too large", 422: "body not JSON or not matching the schema",
+        }.items()}},
+    )  # fmt: skip
+    def post(self, request: Request, identifier: str) -> Response:
+        authorization = request.headers.get("Authorization", "")
+        caller = services.caller_authenticate(
+            api_key=request.headers.get("X-API-Key") or request.query_params.get("access_key"),
+            bearer_token=authorization[7:].strip() if authorization.lower().startswith("bearer ") else None,
+        )
+        if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
+            raise services.body_too_large()
+        event_type = services.event_type_for(caller=caller, identifier=identifier)
+        body = services.payload_parse(event_type=event_type, raw_body=request.body)
+        accepted = services.event_receive(
+            caller=caller,
+            event_type=event_type,
+            body=body,
+            headers=dict(request.headers),
+            query=request.query_params.dict(),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        response = Response({"event_id": accepted.event_id, "status": "accepted"}, status=202)
+        if accepted.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response

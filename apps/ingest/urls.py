@@ -1,0 +1,5 @@
+from django.urls import path
+
+from apps.ingest.apis import EventReceiveApi
+
+urlpatterns = [path("events/<str:identifier>", EventReceiveApi.as_view(), name="events-receive")]
