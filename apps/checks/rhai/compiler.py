@@ -34,6 +34,10 @@ _STRS = (str, Char)
 _SCALARS = frozenset((int, float, str, bool))
 _ORDERED = frozenset((int, float, str, Char, bool))
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_SIZED = frozenset((list, dict, str, Char))
+#: Methods that do not scan their receiver: no size-proportional charge.
+_CHEAP = frozenset(("len", "is_empty", "push", "pop", "get", "set", "type_of", "call", "insert", "shift",
+                    "remove", "append", "mixin", "truncate", "clear", "is_odd", "is_even", "is_zero"))
 
 
 def _mismatch(v: Any, expected: str, pos: int) -> Fail:
@@ -113,8 +117,12 @@ class Compiler:
 
         def f(fr: list[Any]) -> Any:
             s = "".join([p if literal else display(p(fr)) for p, literal in parts])
-            if len(s) > fr[0].max_str:
-                raise Fail("data_too_large", "string too long", pos)
+            if len(s) >= 64:
+                try:
+                    fr[0].check_size(s)
+                    fr[0].charge(len(s))
+                except Fail as e:
+                    raise _at(e, pos) from None
             return s
 
         return f
@@ -354,6 +362,7 @@ class Compiler:
         setv: Callable[[list[Any], Any], None] | None, safe: bool,
     ) -> Code:
         str_mutator = name in STR_MUTATORS
+        scans = name not in _CHEAP
 
         def f(fr: list[Any]) -> Any:
             o = recv(fr)
@@ -363,6 +372,8 @@ class Compiler:
                     return UNIT
                 raise _at(not_found(name, o, *[a(fr) for a in args]), pos)
             try:
+                if scans and o.__class__ in _SIZED and len(o) >= 64:
+                    fr[0].charge(len(o))
                 if not args:
                     r = fn(fr[0], o)
                 elif len(args) == 1:
@@ -412,7 +423,7 @@ class Compiler:
         pos, op, lnode, rnode = node[1:]
         lf, rf = self.c(lnode), self.c(rnode)
         if op in ("==", "!="):
-            return self._equality(op == "==", lf, rnode, rf)
+            return self._equality(op == "==", lf, rnode, rf, pos)
         if op in _COMPARE:
             pyop = _COMPARE[op]
 
@@ -430,7 +441,10 @@ class Compiler:
             def member(fr: list[Any]) -> Any:
                 a = lf(fr)
                 try:
-                    return contains(rf(fr), a) is want
+                    b = rf(fr)
+                    if b.__class__ in _SIZED and len(b) >= 64:
+                        fr[0].charge(len(b))
+                    return contains(b, a) is want
                 except Fail as e:
                     raise _at(e, pos) from None
 
@@ -441,7 +455,10 @@ class Compiler:
                 a = lf(fr)
                 b = rf(fr)
                 try:
-                    return add(a, b, fr[0])
+                    r = add(a, b, fr[0])
+                    if r.__class__ in _SIZED and len(r) >= 64:
+                        fr[0].charge(len(r))
+                    return r
                 except Fail as e:
                     raise _at(e, pos) from None
 
@@ -457,7 +474,7 @@ class Compiler:
 
         return other
 
-    def _equality(self, want: bool, lf: Code, rnode: Node, rf: Code) -> Code:
+    def _equality(self, want: bool, lf: Code, rnode: Node, rf: Code, pos: int) -> Code:
         if rnode[0] == "lit" and rnode[2] is UNIT:
             return lambda fr: (lf(fr).__class__ in UNIT_TYPES) is want
         if rnode[0] == "lit" and rnode[2].__class__ in _STRS:
@@ -474,6 +491,11 @@ class Compiler:
             b = rf(fr)
             if a.__class__ is b.__class__ and a.__class__ in _SCALARS:
                 return (a == b) is want
+            if a.__class__ in CONTAINERS and len(a) >= 64:
+                try:
+                    fr[0].charge(len(a))
+                except Fail as e:
+                    raise _at(e, pos) from None
             return eq(a, b) is want
 
         return f

@@ -489,4 +489,7 @@ def _describe(t: Token) -> str:
 
 
 def parse(source: str, max_depth: int) -> FnInfo:
-    return Parser(source, max_depth).script()
+    try:
+        return Parser(source, max_depth).script()
+    except RecursionError:  # only reachable through deeply nested template strings
+        raise RhaiSyntaxError("Expression exceeds maximum nesting depth", 1, 1) from None

@@ -32,8 +32,10 @@ class Ctx:
         self.max_arr = limits.max_array_size
         self.max_map = limits.max_map_size
 
-    def tick(self) -> None:
-        self.ops += 1
+    def charge(self, size: int) -> None:
+        """Work proportional to data size (scanning, comparing, copying) costs one operation per
+        64 items, so a loop over a cheap-looking call on big data is stopped too."""
+        self.ops += size >> 6
         if self.ops > self.max_ops:
             raise Fail("too_many_operations", "too many operations")
 
@@ -51,9 +53,7 @@ class Ctx:
             if n > self.max_arr:
                 raise Fail("data_too_large", "array too large")
             if n >= 64:
-                self.ops += n >> 6
-                if self.ops > self.max_ops:
-                    raise Fail("too_many_operations", "too many operations")
+                self.charge(n)
         return v
 
     def grown(self, target: Any, added: Any) -> Any:

@@ -207,6 +207,17 @@ def _int_div(a: int, b: int) -> int:
     return q if (a < 0) == (b < 0) else -q
 
 
+def _shift(a: int, left: int, op: str) -> int:
+    """Rust's checked shifts as Rhai uses them: a negative amount shifts the other way, 64 bits
+    or more is an error, bits shifted out of an i64 are lost (no overflow error)."""
+    if abs(left) >= 64:
+        raise Fail("arithmetic", f"Shift by too many bits: {a} {op} {abs(left)}")
+    if left < 0:
+        return a >> -left
+    r = (a << left) & 0xFFFF_FFFF_FFFF_FFFF
+    return r - (1 << 64) if r > I64_MAX else r
+
+
 def add(a: Any, b: Any, ctx: Any) -> Any:
     """``+``: numbers, string concatenation (with any other value's text, ``()`` adding nothing),
     array concatenation and map merging. ``ctx`` supplies the size limits."""
@@ -260,13 +271,7 @@ def arith(op: str, a: Any, b: Any) -> Any:
         elif op == "^":
             return a ^ b
         elif op == "<<" or op == ">>":
-            if b < 0:
-                raise Fail("arithmetic", f"Shift by a negative number: {a} {op} {b}")
-            if op == ">>":
-                return a >> b
-            if b >= 64:
-                raise Fail("arithmetic", f"Arithmetic overflow: {a} << {b}")
-            r = a << b
+            return _shift(a, b if op == "<<" else -b, op)
         else:  # pragma: no cover - the parser only produces the operators above
             raise not_found(op, a, b)
         return check_int(r, op, a, b)

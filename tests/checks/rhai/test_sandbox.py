@@ -55,6 +55,8 @@ def test_deeply_nested_source_is_a_syntax_error() -> None:
         compile_script("1" + " + 1" * 5000)
     with pytest.raises(RhaiSyntaxError, match="nesting"):
         compile_script("x" + ".a" * 5000)
+    with pytest.raises(RhaiSyntaxError, match="nesting"):
+        compile_script("`${" * 2000 + "1" + "}`" * 2000)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +77,20 @@ def test_python_objects_in_scope_are_not_touched() -> None:
         compile_script("obj.password").evaluate({"obj": Secret()})
     with pytest.raises(RhaiRuntimeError):
         compile_script("obj.len()").evaluate({"obj": Secret()})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "let a = []; for i in 0..5000 { a.push(i); } for i in 0..100000 { a.contains(-1); }",
+        "let a = []; for i in 0..5000 { a.push(i); } let b = a; b.push(0); for i in 0..100000 { a == b; }",
+        "let a = []; for i in 0..5000 { a.push(i); } for i in 0..100000 { -1 in a; }",
+        'let s = "x"; for i in 0..5000 { s += "x"; } for i in 0..100000 { let t = s + "y"; }',
+        'let s = "x"; for i in 0..5000 { s += "x"; } for i in 0..100000 { let t = `${s}`; }',
+    ],
+)
+def test_work_on_big_data_costs_operations(source: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(RhaiRuntimeError, match="too many operations"):
+        compile_script(source).evaluate({})
+    assert time.perf_counter() - start < 5
