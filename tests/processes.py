@@ -62,9 +62,7 @@ class ManagedProcess:
         return self.proc.returncode
 
 
-def start_worker(
-    *, log_path: Path, concurrency: int = 2, extra_env: dict[str, str] | None = None
-) -> ManagedProcess:
+def start_worker(*, log_path: Path, concurrency: int = 2, extra_env: dict[str, str] | None = None) -> ManagedProcess:
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
     argv = [
         sys.executable,
@@ -94,9 +92,7 @@ def start_worker(
     return worker
 
 
-def start_beat(
-    *, log_path: Path, schedule_path: Path, extra_env: dict[str, str] | None = None
-) -> ManagedProcess:
+def start_beat(*, log_path: Path, schedule_path: Path, extra_env: dict[str, str] | None = None) -> ManagedProcess:
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
     argv = [
         sys.executable,

@@ -91,8 +91,7 @@ def run_services(specs: list[ServiceSpec], *, say: Callable[[str], None], stop_t
     # Each child gets its own process group so the terminal's Ctrl-C reaches only us; we then stop
     # the children in order, giving each time for a warm shutdown (the worker finishes its task).
     processes = {
-        spec.name: subprocess.Popen(spec.argv, env=os.environ.copy(), start_new_session=True)
-        for spec in specs
+        spec.name: subprocess.Popen(spec.argv, env=os.environ.copy(), start_new_session=True) for spec in specs
     }
     exit_code = 0
     try:

@@ -16,9 +16,7 @@ from django.db import models
 @cache
 def _fernet() -> MultiFernet:
     keys = settings.SECRETS_ENCRYPTION_KEYS or [
-        base64.urlsafe_b64encode(
-            hashlib.sha256(f"junction-secrets:{settings.SECRET_KEY}".encode()).digest()
-        ).decode()
+        base64.urlsafe_b64encode(hashlib.sha256(f"junction-secrets:{settings.SECRET_KEY}".encode()).digest()).decode()
     ]
     return MultiFernet([Fernet(key) for key in keys])
 

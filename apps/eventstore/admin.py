@@ -27,9 +27,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 def tree_link(correlation_id: UUID) -> str:
     url = reverse("admin:eventstore_causal_tree", args=[correlation_id])
-    return format_html(
-        '<a href="{}" title="Show everything this request caused">{}</a>', url, str(correlation_id)[:8]
-    )
+    return format_html('<a href="{}" title="Show everything this request caused">{}</a>', url, str(correlation_id)[:8])
 
 
 @admin.register(EventRecord)

@@ -68,6 +68,4 @@ class CausalTreeApi(APIView):
             raise ApplicationError(
                 "correlation_not_found", f"Nothing is recorded for {correlation_id}.", status_code=404
             )
-        return Response(
-            {"correlation_id": correlation_id, "roots": TreeNodeSerializer(roots, many=True).data}
-        )
+        return Response({"correlation_id": correlation_id, "roots": TreeNodeSerializer(roots, many=True).data})

@@ -178,9 +178,7 @@ def _record(command: Command, outcome: str, error: ApplicationError | None = Non
 
 def _already_accepted(command: Command) -> list[RecordedEvent] | None:
     """The events of an earlier run of this very command (a retried delivery), if it was accepted."""
-    accepted = CommandRecord.objects.filter(
-        command_id=command.command_id, outcome=CommandRecord.Outcome.ACCEPTED
-    )
+    accepted = CommandRecord.objects.filter(command_id=command.command_id, outcome=CommandRecord.Outcome.ACCEPTED)
     if not accepted.exists():
         return None
     return store.events_caused_by(command.command_id)

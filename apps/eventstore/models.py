@@ -39,9 +39,7 @@ class EventRecord(models.Model):
         verbose_name = "recorded event"
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["stream_id", "stream_version"], name="eventstore_unique_stream_version"
-            ),
+            models.UniqueConstraint(fields=["stream_id", "stream_version"], name="eventstore_unique_stream_version"),
         ]
         indexes = [models.Index(fields=["tx", "position"], name="eventstore_read_order")]
 
@@ -86,9 +84,7 @@ class Snapshot(models.Model):
 
     stream_id = models.CharField(max_length=200, primary_key=True)
     aggregate = models.CharField(max_length=150)
-    schema = models.PositiveSmallIntegerField(
-        help_text="The aggregate's snapshot schema; others are ignored."
-    )
+    schema = models.PositiveSmallIntegerField(help_text="The aggregate's snapshot schema; others are ignored.")
     version = models.PositiveIntegerField()
     state = models.JSONField()
     taken_at = models.DateTimeField(auto_now=True)

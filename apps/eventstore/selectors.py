@@ -37,9 +37,7 @@ def causal_tree(correlation_id: UUID) -> list[dict[str, Any]]:
                 "actor": command.actor,
                 "at": command.recorded_at,
                 "outcome": command.outcome,
-                "error": {"code": command.error_code, "message": command.error_message}
-                if command.error_code
-                else None,
+                "error": {"code": command.error_code, "message": command.error_message} if command.error_code else None,
                 "data": command.payload,
             }
         )

@@ -237,16 +237,12 @@ def events_by_id(event_ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
 
 def events_caused_by(cause_id: UUID) -> list[RecordedEvent]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {COLUMNS} FROM {TABLE} WHERE cause_id = %s ORDER BY position", [_uuid_param(cause_id)]
-        )
+        cursor.execute(f"SELECT {COLUMNS} FROM {TABLE} WHERE cause_id = %s ORDER BY position", [_uuid_param(cause_id)])
         return [_row_to_event(row) for row in cursor.fetchall()]
 
 
 def read_stream(stream_id: str, *, after_version: int = 0, limit: int | None = None) -> list[RecordedEvent]:
-    sql = (
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE stream_id = %s AND stream_version > %s ORDER BY stream_version"
-    )
+    sql = f"SELECT {COLUMNS} FROM {TABLE} WHERE stream_id = %s AND stream_version > %s ORDER BY stream_version"
     params: list[Any] = [stream_id, after_version]
     if limit is not None:
         sql += " LIMIT %s"
@@ -268,8 +264,7 @@ def read_after(last_tx: int, last_position: int, *, limit: int) -> list[Recorded
         )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {COLUMNS} FROM {TABLE} WHERE (tx, position) > (%s, %s){horizon} "
-            "ORDER BY tx, position LIMIT %s",
+            f"SELECT {COLUMNS} FROM {TABLE} WHERE (tx, position) > (%s, %s){horizon} ORDER BY tx, position LIMIT %s",
             [last_tx, last_position, limit],
         )
         return [_row_to_event(row) for row in cursor.fetchall()]

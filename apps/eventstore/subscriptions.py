@@ -114,9 +114,7 @@ def run_subscription(name: str, *, batch_size: int | None = None, max_batches: i
 
 def _record_failure(name: str, exc: Exception) -> None:
     try:
-        Subscription.objects.filter(name=name, failing_since__isnull=True).update(
-            failing_since=timezone.now()
-        )
+        Subscription.objects.filter(name=name, failing_since__isnull=True).update(failing_since=timezone.now())
         Subscription.objects.filter(name=name).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
     except DatabaseError:
         logger.exception("Could not record the failure of subscription %s", name)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Manager
 from django.utils import timezone
 from django.utils.text import slugify
 from jsonschema import Draft202012Validator, SchemaError
@@ -45,23 +46,24 @@ class Configured(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    all_objects = Manager()
     objects = LiveManager()
-    all_objects = models.Manager()
 
     class Meta:
         abstract = True
         ordering = ["name"]
+        default_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.name
-
-    def identifier_base(self) -> str:
-        return slugify(self.name).replace("-", "_") or "item"
 
     def save(self, *args, **kwargs):
         if not self.identifier:
             self.identifier = self._unique_identifier(self.identifier_base())
         super().save(*args, **kwargs)
+
+    def identifier_base(self) -> str:
+        return slugify(self.name).replace("-", "_") or "item"
 
     def _unique_identifier(self, base: str) -> str:
         manager = type(self).all_objects
@@ -146,9 +148,7 @@ class EventType(Configured):
                 Draft202012Validator.check_schema(self.payload_schema)
             except SchemaError as exc:
                 path = "/".join(str(p) for p in exc.path) or "(top level)"
-                raise ValidationError(
-                    {"payload_schema": f"Not a valid JSON Schema at {path}: {exc.message}"}
-                ) from None
+                raise ValidationError({"payload_schema": f"Not a valid JSON Schema at {path}: {exc.message}"}) from None
 
 
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
@@ -234,9 +234,7 @@ class Action(Configured):
             if scheme not in {"http", "https"}:
                 errors["url"] = "The URL must start with http:// or https://."
         if not isinstance(self.headers, dict):
-            errors["headers"] = (
-                'Headers must be a JSON object of names and values, e.g. {"X-Source": "junction"}.'
-            )
+            errors["headers"] = 'Headers must be a JSON object of names and values, e.g. {"X-Source": "junction"}.'
         elif bad := [name for name in self.headers if not HEADER_NAME.match(name)]:
             errors["headers"] = f"{bad[0]!r} is not a valid header name."
         if not isinstance(self.query_params, dict):
@@ -297,12 +295,8 @@ class ApiKey(models.Model):
     """A producer's credential. Only a hash is stored; the key itself is shown once, when created."""
 
     system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(
-        max_length=120, help_text="What the key is for, e.g. 'production' or 'rotation 2026'."
-    )
-    prefix = models.CharField(
-        max_length=16, editable=False, help_text="The start of the key, to tell keys apart."
-    )
+    name = models.CharField(max_length=120, help_text="What the key is for, e.g. 'production' or 'rotation 2026'.")
+    prefix = models.CharField(max_length=16, editable=False, help_text="The start of the key, to tell keys apart.")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -7,6 +7,14 @@ from rest_framework.views import APIView
 
 from apps.ingest import services
 
+ERRORS = {
+    401: "missing or wrong credentials",
+    403: "the event belongs to another system",
+    404: "unknown or inactive event",
+    413: "body too large",
+    422: "body not JSON or not matching the schema",
+}
+
 
 class EventReceiveApi(APIView):
     """The webhook producers send events to."""
@@ -29,11 +37,8 @@ class EventReceiveApi(APIView):
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
             OpenApiParameter("access_key", str, OpenApiParameter.QUERY, required=False),
         ],
-        responses={202: OutputSerializer, **{code: OpenApiResponse(description=d) for code, d in {
-            401: "missing or wrong credentials", 403: "the event belongs to another system",
-            404: "unknown or inactive event", 413: "body too large", 422: "body not JSON or not matching the schema",
-        }.items()}},
-    )  # fmt: skip
+        responses={202: OutputSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
+    )
     def post(self, request: Request, identifier: str) -> Response:
         authorization = request.headers.get("Authorization", "")
         caller = services.caller_authenticate(

@@ -12,9 +12,7 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["system", "key"], name="ingest_unique_idempotency_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["system", "key"], name="ingest_unique_idempotency_key")]
 
     def __str__(self) -> str:
         return self.key

@@ -68,13 +68,9 @@ def caller_authenticate(*, api_key: str | None, bearer_token: str | None) -> Cal
 
 
 def event_type_for(*, caller: Caller, identifier: str) -> EventType:
-    event_type = (
-        EventType.objects.select_related("system").filter(identifier=identifier, is_active=True).first()
-    )
+    event_type = EventType.objects.select_related("system").filter(identifier=identifier, is_active=True).first()
     if event_type is None or not event_type.system.is_active:
-        raise ApplicationError(
-            "event_not_found", f"There is no active event {identifier!r}.", status_code=404
-        )
+        raise ApplicationError("event_not_found", f"There is no active event {identifier!r}.", status_code=404)
     if event_type.system_id != caller.system.pk:
         raise ApplicationError(
             "event_of_another_system",
@@ -90,9 +86,7 @@ def payload_parse(*, event_type: EventType, raw_body: bytes) -> Any:
     try:
         body = json.loads(raw_body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApplicationError(
-            "body_not_json", f"The body is not valid JSON: {exc}.", status_code=422
-        ) from None
+        raise ApplicationError("body_not_json", f"The body is not valid JSON: {exc}.", status_code=422) from None
     if event_type.payload_schema is not None:
         validator = Draft202012Validator(event_type.payload_schema)
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))

@@ -61,9 +61,7 @@ def test_a_second_start_reuses_what_exists(tmp_path):
     for run in range(2):
         hub, base_url = start_hub(tmp_path / "data", tmp_path / f"hub-{run}.log")
         try:
-            wait_for(
-                lambda url=base_url: health(url).get("status") == "ok", timeout=90, what="the web server"
-            )
+            wait_for(lambda url=base_url: health(url).get("status") == "ok", timeout=90, what="the web server")
         finally:
             assert hub.stop(signal.SIGINT) == 0, hub.output()
         logins.append(next(line for line in hub.output().splitlines() if "Login:" in line))

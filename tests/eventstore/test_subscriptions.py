@@ -77,9 +77,7 @@ def test_catch_up_from_the_start_rebuilds_the_read_model(seen, capsys):
     assert "test.seen: caught up" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite serialises writers: no commit-order gaps"
-)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises writers: no commit-order gaps")
 @pytest.mark.django_db(transaction=True)
 def test_a_later_commit_is_never_delivered_before_an_earlier_open_append(seen):
     appended, release, done = threading.Event(), threading.Event(), threading.Event()
@@ -117,9 +115,7 @@ def test_an_append_wakes_subscribers_in_a_real_worker(celery_worker, tmp_path):
 
     (event,) = store.append("probe-1", [NewEvent("Test.Probe", {"log": str(log)})])
 
-    wait_for(
-        lambda: log.exists(), timeout=20, what=f"the worker to handle the event:\n{celery_worker.output()}"
-    )
+    wait_for(lambda: log.exists(), timeout=20, what=f"the worker to handle the event:\n{celery_worker.output()}")
     assert log.read_text().split() == [str(event.position)]
 
 

@@ -17,9 +17,7 @@ def action(subscriber: System, name="create account", url="http://127.0.0.1:9/ac
 
 
 def contract(event: EventType, act: Action, name=None, **kwargs) -> Contract:
-    return Contract.objects.create(
-        event_type=event, action=act, name=name or f"{event.name} → {act.name}", **kwargs
-    )
+    return Contract.objects.create(event_type=event, action=act, name=name or f"{event.name} → {act.name}", **kwargs)
 
 
 def producer_with_key(name="CRM"):

@@ -7,9 +7,8 @@ from django.db import connection
 from apps.eventstore import store
 from apps.eventstore.models import EventRecord
 from apps.hub.models import ApiKey
-from apps.hub.services import api_key_revoke
+from apps.hub.services import api_key_create, api_key_revoke
 from apps.ingest.models import IdempotencyKey
-from apps.hub.services import api_key_create
 from tests.hub import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +45,7 @@ GOOD = {"customer": {"id": 42, "email": "ada@example.com"}}
 
 
 def test_an_accepted_event_is_stored_with_body_and_headers_minus_credentials(client, crm):
-    producer, key, event = crm
+    _, key, event = crm
 
     response = post(client, event.identifier, GOOD, key, **{"X-Request-Source": "crm-prod"})
 

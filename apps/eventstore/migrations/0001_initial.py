@@ -14,9 +14,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("command_id", models.UUIDField(unique=True)),
                 ("command_type", models.CharField(db_index=True, max_length=150)),
@@ -27,9 +25,7 @@ class Migration(migrations.Migration):
                 ("actor", models.CharField(blank=True, max_length=200)),
                 (
                     "outcome",
-                    models.CharField(
-                        choices=[("accepted", "Accepted"), ("rejected", "Rejected")], max_length=10
-                    ),
+                    models.CharField(choices=[("accepted", "Accepted"), ("rejected", "Rejected")], max_length=10),
                 ),
                 ("error_code", models.CharField(blank=True, max_length=100)),
                 ("error_message", models.TextField(blank=True)),
@@ -46,9 +42,7 @@ class Migration(migrations.Migration):
                 ("aggregate", models.CharField(max_length=150)),
                 (
                     "schema",
-                    models.PositiveSmallIntegerField(
-                        help_text="The aggregate's snapshot schema; others are ignored."
-                    ),
+                    models.PositiveSmallIntegerField(help_text="The aggregate's snapshot schema; others are ignored."),
                 ),
                 ("version", models.PositiveIntegerField()),
                 ("state", models.JSONField()),
@@ -60,9 +54,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("name", models.CharField(max_length=150, unique=True)),
                 ("last_tx", models.BigIntegerField(default=0)),
@@ -98,9 +90,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "stream_id",
-                    models.CharField(
-                        help_text="The stream (usually one aggregate instance).", max_length=200
-                    ),
+                    models.CharField(help_text="The stream (usually one aggregate instance).", max_length=200),
                 ),
                 (
                     "stream_version",

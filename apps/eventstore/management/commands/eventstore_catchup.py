@@ -6,24 +6,18 @@ from apps.eventstore.models import Subscription
 
 
 class Command(BaseCommand):
-    help = (
-        "Catch subscriptions up with the event store; --from-start rebuilds their read models from event 1."
-    )
+    help = "Catch subscriptions up with the event store; --from-start rebuilds their read models from event 1."
 
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*", help="Subscriptions to run (default: all).")
-        parser.add_argument(
-            "--from-start", action="store_true", help="Reset the cursor and the read model first."
-        )
+        parser.add_argument("--from-start", action="store_true", help="Reset the cursor and the read model first.")
         parser.add_argument("--batch-size", type=int, default=2000)
 
     def handle(self, *args, names, from_start, batch_size, **options):
         known = subscriptions.registered()
         unknown = set(names) - set(known)
         if unknown:
-            raise CommandError(
-                f"Unknown subscriptions: {', '.join(sorted(unknown))}. Known: {', '.join(known)}."
-            )
+            raise CommandError(f"Unknown subscriptions: {', '.join(sorted(unknown))}. Known: {', '.join(known)}.")
         for name in names or known:
             if from_start:
                 subscriptions.reset_subscription(name)
