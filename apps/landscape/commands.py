@@ -228,9 +228,7 @@ COMMANDS: dict[str, CommandSpec] = {
     "DeregisterApplicationInstance": CommandSpec(
         "sap_system_id", {"sap_system_id": "", **_INSTANCE_KEY, "deregistered_at": "ISO timestamp"}
     ),
-    "DeregisterSapSystem": CommandSpec(
-        "sap_system_id", {"sap_system_id": "", "deregistered_at": "ISO timestamp"}
-    ),
+    "DeregisterSapSystem": CommandSpec("sap_system_id", {"sap_system_id": "", "deregistered_at": "ISO timestamp"}),
     "RestoreSapSystem": CommandSpec(
         "sap_system_id", {"sap_system_id": "", "database_health": "current health of the database"}
     ),
