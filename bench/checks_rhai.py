@@ -22,6 +22,8 @@ from apps.checks.rhai import compile_script  # noqa: E402
 from tests.checks.rhai.test_catalog_checks import (  # noqa: E402
     CASES,
     SAME_CASES,
+    azure_fence,
+    bootstrap,
     expectation,
     resolve_values,
     source_of,
@@ -64,6 +66,31 @@ def workload(catalog: dict[str, dict[str, Any]]) -> list[tuple[str, Any, dict[st
     return items
 
 
+def cib_workload(catalog: dict[str, dict[str, Any]]) -> list[tuple[str, Any, dict[str, Any]]]:
+    """Azure fencing checks against a CIB-sized fact: 200 primitives with 8 attributes each,
+    the fence agent last, and 40 cluster properties."""
+    primitives = [
+        {"id": f"rsc_{i}", "type": "IPaddr2",
+         "instance_attributes": {"nvpair": [{"name": f"p{j}", "value": j} for j in range(8)]}}
+        for i in range(200)
+    ] + [azure_fence()]
+    props = bootstrap(**{f"prop_{i}": i for i in range(38)}, stonith_timeout=900, concurrent_fencing=True)
+    facts = {"resources_primitives": primitives, "crm_config_properties": props}
+    items = []
+    for check_id, name in (
+        ("DE74B2", "azure_fencing_attribute_settings_correct"),
+        ("DE74B2", "azure_fencing_monitor_operations_settings_correct"),
+        ("6E0DEC", "expectations_concurrent_fencing"),
+        ("373DB8", "expectations_fencing_timeout"),
+    ):
+        check = catalog[check_id]
+        program = compile_script(source_of(expectation(check, name)))
+        scope = {"facts": facts, "values": resolve_values(check, {"provider": "azure"})}
+        assert program.evaluate(scope) is True
+        items.append((check_id, program, scope))
+    return items
+
+
 def bench_eval(items: list[tuple[str, Any, dict[str, Any]]], seconds: float = 2.0) -> float:
     count = 0
     start = time.perf_counter()
@@ -89,6 +116,7 @@ def main() -> None:
         (f"evaluations/s, all {len(items)} workload items", f"{bench_eval(items):,.0f}"),
         (f"evaluations/s, {len(one_liners)} one-liners", f"{bench_eval(one_liners):,.0f}"),
         (f"evaluations/s, {len(scripts)} multi-line scripts", f"{bench_eval(scripts):,.0f}"),
+        ("evaluations/s, 4 fencing checks on CIB-sized facts", f"{bench_eval(cib_workload(catalog)):,.0f}"),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  value")

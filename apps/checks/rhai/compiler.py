@@ -258,6 +258,21 @@ class Compiler:
             node = node[2]
         chain.reverse()
         root = self.peek(node)
+        if len(chain) == 1 and node[0] == "var" and not node[2].boxed:
+            # `x.name` on a plain local (closure parameters): the commonest access, kept flat
+            name, pos = chain[0]
+            i = 3 + node[2].slot
+
+            def local(fr: list[Any]) -> Any:
+                o = fr[i]
+                if o.__class__ is dict:
+                    try:
+                        return o[name]
+                    except KeyError:
+                        raise Fail("property_not_found", f"Property not found: {name}", pos) from None
+                return get_prop(o, name, pos)
+
+            return local
         if len(chain) == 1:
             name, pos = chain[0]
 

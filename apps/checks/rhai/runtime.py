@@ -113,14 +113,58 @@ def invoke_this(ctx: Ctx, fp: Any, args: tuple[Any, ...], this: Any = NO_THIS) -
 
 
 def callback(ctx: Ctx, fp: Any, fail: Fail) -> Any:
-    """Adapt a closure given to an array method: ``|x|``, ``|x, index|`` or ``||`` with ``this``."""
-    if fp.__class__ is not FnPtr:
+    """Adapt a closure given to an array method: ``|x|``, ``|x, index|`` or ``||`` with ``this``.
+    The returned ``call(element, index)`` is :func:`invoke` inlined: it is the hot path of
+    ``find``/``filter``/``map``/``all``/``some`` over facts."""
+    if fp.__class__ is not FnPtr or fp.nparams > 2:
         raise fail
     n = fp.nparams
-    if n == 1:
-        return lambda x, i: invoke(ctx, fp, (x,))
-    if n == 2:
-        return lambda x, i: invoke(ctx, fp, (x, i))
-    if n == 0:
-        return lambda x, i: invoke(ctx, fp, (), x)
-    raise fail
+    body = fp.body
+    tail = fp.tail
+    boxed = fp.boxed_params
+    owned = ctx.owned
+    if n == 1 and not boxed:
+        # One frame for all the calls: slots are lexically scoped, so a call never reads a value
+        # left by the previous one, and closures made inside capture cells, not the frame.
+        frame = [ctx, owned, NO_THIS, None, *tail]
+
+        def call1(x: Any, i: int) -> Any:
+            ctx.ops += 1
+            if ctx.ops > ctx.max_ops:
+                raise Fail("too_many_operations", "too many operations")
+            if ctx.depth >= ctx.max_depth:
+                raise Fail("stack_overflow", "call stack too deep")
+            frame[3] = x
+            ctx.depth += 1
+            try:
+                return body(frame)
+            except Return as r:
+                return r.value
+            finally:
+                ctx.depth -= 1
+
+        return call1
+
+    def call(x: Any, i: int) -> Any:
+        ctx.ops += 1
+        if ctx.ops > ctx.max_ops:
+            raise Fail("too_many_operations", "too many operations")
+        if ctx.depth >= ctx.max_depth:
+            raise Fail("stack_overflow", "call stack too deep")
+        if n == 1:
+            fr = [ctx, owned, NO_THIS, x, *tail]
+        elif n == 2:
+            fr = [ctx, owned, NO_THIS, x, i, *tail]
+        else:
+            fr = [ctx, owned, x, *tail]
+        for j in boxed:
+            fr[3 + j] = [fr[3 + j]]
+        ctx.depth += 1
+        try:
+            return body(fr)
+        except Return as r:
+            return r.value
+        finally:
+            ctx.depth -= 1
+
+    return call
