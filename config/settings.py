@@ -198,6 +198,12 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 
+# --- Outbound HTTP (actions) -----------------------------------------------------------------
+#: Private or loopback networks that actions may call (SSRF protection blocks them otherwise),
+#: e.g. "127.0.0.1/32,10.0.0.0/8".
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
+
 # --- Event store ---------------------------------------------------------------------------
 EVENTSTORE_BATCH_SIZE = env.int("EVENTSTORE_BATCH_SIZE", default=500)
 #: Appends wake subscribers through Celery once their transaction commits.

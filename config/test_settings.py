@@ -9,5 +9,7 @@ from pathlib import Path
 
 os.environ.setdefault("JUNCTION_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+# Test subscribers and token endpoints listen on loopback.
+os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
 
 from config.settings import *  # noqa: F403

@@ -30,3 +30,12 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         worker = start_worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log")
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def subscriber():
+    """A real HTTP subscriber on loopback (which the test settings allow actions to call)."""
+    from tests.subscriber import Subscriber
+
+    with Subscriber() as server:
+        yield server

@@ -1,6 +1,8 @@
 """What people configure: systems, the events they emit, the actions they accept, and contracts."""
 
+import base64
 import re
+import secrets
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -213,15 +215,50 @@ class Action(Configured):
         default="$.access_token",
         help_text="Where the access token is in the token endpoint's response.",
     )
+    max_tries = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many times a delivery is tried before it is given up (1 means no retry).",
+    )
+    retry_base_seconds = models.PositiveIntegerField(
+        "first retry after (seconds)",
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Each later retry waits twice as long, with some randomness, up to the maximum below.",
+    )
+    retry_max_seconds = models.PositiveIntegerField(
+        "longest wait between tries (seconds)", default=3600, validators=[MinValueValidator(1)]
+    )
+    signing_secret = EncryptedTextField(
+        blank=True,
+        editable=False,
+        help_text="Signs every delivery (Standard Webhooks headers) so the subscriber can verify it came from Junction.",
+    )
+    response_event_type = models.ForeignKey(
+        "EventType",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="produced_by_actions",
+        verbose_name="the response is the event",
+        help_text="Optional: the response body enters Junction as this event and runs its own contracts (chaining).",
+    )
 
     class Meta(Configured.Meta):
         pass
+
+    def save(self, *args, **kwargs):
+        if not self.signing_secret:
+            self.signing_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        super().save(*args, **kwargs)
 
     def identifier_base(self) -> str:
         return f"{self.system.identifier}.{super().identifier_base()}"
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if self.retry_max_seconds < self.retry_base_seconds:
+            errors["retry_max_seconds"] = "The longest wait cannot be shorter than the first one."
         if self.system_id and not self.system.is_subscriber:
             errors["system"] = f"{self.system} is not a subscriber: only subscribers perform actions."
         for field in ("url", "headers", "query_params", "body"):

@@ -9,7 +9,6 @@ import apps.core.secrets
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,126 +17,368 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('identifier', models.SlugField(blank=True, help_text='Generated from the name when left empty; it never changes afterwards, so URLs keep working.', max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive items are kept but not used.', verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('operation', models.CharField(choices=[('select', 'Select (read)'), ('new', 'New (create)'), ('update', 'Update'), ('delete', 'Delete'), ('process', 'Process')], default='new', max_length=10)),
-                ('method', models.CharField(choices=[('GET', 'Get'), ('POST', 'Post'), ('PUT', 'Put'), ('PATCH', 'Patch'), ('DELETE', 'Delete')], default='POST', max_length=6)),
-                ('url', models.CharField(help_text='Where to send the request, e.g. https://erp.example.com/accounts/{{ $.body.customer.id }}', max_length=2000, verbose_name='URL')),
-                ('headers', models.JSONField(blank=True, default=dict, help_text='Header names and values, e.g. {"X-Source": "junction"}.')),
-                ('query_params', models.JSONField(blank=True, default=dict, verbose_name='query parameters')),
-                ('body', models.JSONField(blank=True, help_text='The JSON body; values can take parts of the event, e.g. {"id": "{{ $.body.customer.id }}"}. Empty sends the event\'s body as it was received.', null=True)),
-                ('timeout_seconds', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)])),
-                ('auth', models.CharField(choices=[('none', 'No authentication'), ('bearer', 'Static bearer token'), ('basic', 'Basic auth (user and password)'), ('oauth2', 'OAuth2 client credentials')], default='none', max_length=10, verbose_name='authentication')),
-                ('auth_username', models.CharField(blank=True, help_text='For basic auth.', max_length=200, verbose_name='user name')),
-                ('auth_secret', apps.core.secrets.EncryptedTextField(blank=True, help_text='The basic-auth password or the static bearer token. Stored encrypted; never shown again.', verbose_name='password or token')),
-                ('oauth_token_url', models.URLField(blank=True, max_length=2000, verbose_name='token URL')),
-                ('oauth_client_id', models.CharField(blank=True, max_length=200, verbose_name='client id')),
-                ('oauth_client_secret', apps.core.secrets.EncryptedTextField(blank=True, help_text='Stored encrypted; never shown again.', verbose_name='client secret')),
-                ('oauth_scope', models.CharField(blank=True, max_length=500, verbose_name='scope')),
-                ('oauth_token_path', models.CharField(default='$.access_token', help_text="Where the access token is in the token endpoint's response.", max_length=200, verbose_name='access token JSONPath')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "identifier",
+                    models.SlugField(
+                        blank=True,
+                        help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
+                        max_length=150,
+                        unique=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive items are kept but not used.", verbose_name="active"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[
+                            ("select", "Select (read)"),
+                            ("new", "New (create)"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("process", "Process"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("GET", "Get"),
+                            ("POST", "Post"),
+                            ("PUT", "Put"),
+                            ("PATCH", "Patch"),
+                            ("DELETE", "Delete"),
+                        ],
+                        default="POST",
+                        max_length=6,
+                    ),
+                ),
+                (
+                    "url",
+                    models.CharField(
+                        help_text="Where to send the request, e.g. https://erp.example.com/accounts/{{ $.body.customer.id }}",
+                        max_length=2000,
+                        verbose_name="URL",
+                    ),
+                ),
+                (
+                    "headers",
+                    models.JSONField(
+                        blank=True, default=dict, help_text='Header names and values, e.g. {"X-Source": "junction"}.'
+                    ),
+                ),
+                ("query_params", models.JSONField(blank=True, default=dict, verbose_name="query parameters")),
+                (
+                    "body",
+                    models.JSONField(
+                        blank=True,
+                        help_text='The JSON body; values can take parts of the event, e.g. {"id": "{{ $.body.customer.id }}"}. Empty sends the event\'s body as it was received.',
+                        null=True,
+                    ),
+                ),
+                (
+                    "timeout_seconds",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                    ),
+                ),
+                (
+                    "auth",
+                    models.CharField(
+                        choices=[
+                            ("none", "No authentication"),
+                            ("bearer", "Static bearer token"),
+                            ("basic", "Basic auth (user and password)"),
+                            ("oauth2", "OAuth2 client credentials"),
+                        ],
+                        default="none",
+                        max_length=10,
+                        verbose_name="authentication",
+                    ),
+                ),
+                (
+                    "auth_username",
+                    models.CharField(blank=True, help_text="For basic auth.", max_length=200, verbose_name="user name"),
+                ),
+                (
+                    "auth_secret",
+                    apps.core.secrets.EncryptedTextField(
+                        blank=True,
+                        help_text="The basic-auth password or the static bearer token. Stored encrypted; never shown again.",
+                        verbose_name="password or token",
+                    ),
+                ),
+                ("oauth_token_url", models.URLField(blank=True, max_length=2000, verbose_name="token URL")),
+                ("oauth_client_id", models.CharField(blank=True, max_length=200, verbose_name="client id")),
+                (
+                    "oauth_client_secret",
+                    apps.core.secrets.EncryptedTextField(
+                        blank=True, help_text="Stored encrypted; never shown again.", verbose_name="client secret"
+                    ),
+                ),
+                ("oauth_scope", models.CharField(blank=True, max_length=500, verbose_name="scope")),
+                (
+                    "oauth_token_path",
+                    models.CharField(
+                        default="$.access_token",
+                        help_text="Where the access token is in the token endpoint's response.",
+                        max_length=200,
+                        verbose_name="access token JSONPath",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'abstract': False,
-                'default_manager_name': 'objects',
+                "ordering": ["name"],
+                "abstract": False,
+                "default_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='EventType',
+            name="EventType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('identifier', models.SlugField(blank=True, help_text='Generated from the name when left empty; it never changes afterwards, so URLs keep working.', max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive items are kept but not used.', verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('operation', models.CharField(choices=[('select', 'Select (read)'), ('new', 'New (create)'), ('update', 'Update'), ('delete', 'Delete'), ('process', 'Process')], default='new', max_length=10)),
-                ('payload_schema', models.JSONField(blank=True, help_text='Optional JSON Schema; events whose body does not match it are refused with the failing path.', null=True, verbose_name='payload JSON Schema')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "identifier",
+                    models.SlugField(
+                        blank=True,
+                        help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
+                        max_length=150,
+                        unique=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive items are kept but not used.", verbose_name="active"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[
+                            ("select", "Select (read)"),
+                            ("new", "New (create)"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("process", "Process"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "payload_schema",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Optional JSON Schema; events whose body does not match it are refused with the failing path.",
+                        null=True,
+                        verbose_name="payload JSON Schema",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'ordering': ['name'],
-                'abstract': False,
-                'default_manager_name': 'objects',
+                "verbose_name": "event",
+                "ordering": ["name"],
+                "abstract": False,
+                "default_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='Contract',
+            name="Contract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('identifier', models.SlugField(blank=True, help_text='Generated from the name when left empty; it never changes afterwards, so URLs keep working.', max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive items are kept but not used.', verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('condition', models.CharField(blank=True, help_text='Optional JSONPath: the contract only runs for events where it finds a value that is not false or null. Examples: $.body.customer.vip  ·  $[?(@.body.country == "DE")]  ·  $.body.items[?(@.quantity > 10)]', max_length=1000)),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='hub.action', verbose_name='do this action')),
-                ('event_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='hub.eventtype', verbose_name='when this event happens')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "identifier",
+                    models.SlugField(
+                        blank=True,
+                        help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
+                        max_length=150,
+                        unique=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive items are kept but not used.", verbose_name="active"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "condition",
+                    models.CharField(
+                        blank=True,
+                        help_text='Optional JSONPath: the contract only runs for events where it finds a value that is not false or null. Examples: $.body.customer.vip  ·  $[?(@.body.country == "DE")]  ·  $.body.items[?(@.quantity > 10)]',
+                        max_length=1000,
+                    ),
+                ),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="hub.action",
+                        verbose_name="do this action",
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="hub.eventtype",
+                        verbose_name="when this event happens",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'abstract': False,
-                'default_manager_name': 'objects',
+                "ordering": ["name"],
+                "abstract": False,
+                "default_manager_name": "objects",
             },
         ),
         migrations.CreateModel(
-            name='System',
+            name="System",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('identifier', models.SlugField(blank=True, help_text='Generated from the name when left empty; it never changes afterwards, so URLs keep working.', max_length=150, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive items are kept but not used.', verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deleted_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('kind', models.CharField(blank=True, help_text='What kind of system this is, e.g. Microservice, ERP, CRM, SaaS.', max_length=60, verbose_name='type')),
-                ('role', models.CharField(choices=[('producer', 'Producer (sends events)'), ('subscriber', 'Subscriber (receives actions)'), ('both', 'Producer and subscriber')], default='both', help_text='Producers send events to Junction; subscribers receive the actions of contracts.', max_length=10)),
-                ('oauth_application', models.OneToOneField(blank=True, editable=False, help_text='The OAuth2 client this system uses to get tokens for sending events.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='system', to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "identifier",
+                    models.SlugField(
+                        blank=True,
+                        help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
+                        max_length=150,
+                        unique=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive items are kept but not used.", verbose_name="active"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("deleted_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        help_text="What kind of system this is, e.g. Microservice, ERP, CRM, SaaS.",
+                        max_length=60,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("producer", "Producer (sends events)"),
+                            ("subscriber", "Subscriber (receives actions)"),
+                            ("both", "Producer and subscriber"),
+                        ],
+                        default="both",
+                        help_text="Producers send events to Junction; subscribers receive the actions of contracts.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "oauth_application",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        help_text="The OAuth2 client this system uses to get tokens for sending events.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="system",
+                        to=settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'abstract': False,
-                'default_manager_name': 'objects',
+                "ordering": ["name"],
+                "abstract": False,
+                "default_manager_name": "objects",
             },
         ),
         migrations.AddField(
-            model_name='eventtype',
-            name='system',
-            field=models.ForeignKey(help_text='The one system that produces this event.', on_delete=django.db.models.deletion.PROTECT, related_name='event_types', to='hub.system'),
+            model_name="eventtype",
+            name="system",
+            field=models.ForeignKey(
+                help_text="The one system that produces this event.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="event_types",
+                to="hub.system",
+            ),
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="What the key is for, e.g. 'production' or 'rotation 2026'.", max_length=120)),
-                ('prefix', models.CharField(editable=False, help_text='The start of the key, to tell keys apart.', max_length=16)),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_keys', to='hub.system')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="What the key is for, e.g. 'production' or 'rotation 2026'.", max_length=120
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        editable=False, help_text="The start of the key, to tell keys apart.", max_length=16
+                    ),
+                ),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="api_keys", to="hub.system"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key',
-                'ordering': ['-created_at'],
+                "verbose_name": "API key",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='action',
-            name='system',
-            field=models.ForeignKey(help_text='The system that performs this action.', on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='hub.system'),
+            model_name="action",
+            name="system",
+            field=models.ForeignKey(
+                help_text="The system that performs this action.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="actions",
+                to="hub.system",
+            ),
         ),
     ]

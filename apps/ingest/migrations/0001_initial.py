@@ -5,39 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('eventstore', '0002_postgresql_append_only'),
-        ('hub', '0001_initial'),
+        ("eventstore", "0002_postgresql_append_only"),
+        ("hub", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReceivedEvent',
-            fields=[
-            ],
+            name="ReceivedEvent",
+            fields=[],
             options={
-                'verbose_name': 'received event',
-                'ordering': ['-position'],
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "received event",
+                "ordering": ["-position"],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('eventstore.eventrecord',),
+            bases=("eventstore.eventrecord",),
         ),
         migrations.CreateModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200)),
-                ('event_id', models.UUIDField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('system', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='hub.system')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=200)),
+                ("event_id", models.UUIDField()),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("system", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="hub.system")),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('system', 'key'), name='ingest_unique_idempotency_key')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("system", "key"), name="ingest_unique_idempotency_key")
+                ],
             },
         ),
     ]

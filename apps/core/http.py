@@ -1,0 +1,145 @@
+"""The one way Junction calls other systems over HTTP.
+
+It refuses private, loopback and link-local addresses unless ``OUTBOUND_ALLOWED_NETWORKS`` allows
+them (SSRF protection), follows no redirects, bounds what it reads of a response, and returns a
+result instead of raising on HTTP errors, so callers decide what a failure means.
+"""
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+from requests.adapters import HTTPAdapter
+
+USER_AGENT = "Junction/1 (+https://github.com/junction-hub)"
+
+
+class BlockedAddress(Exception):
+    """The URL points at an address actions may not reach."""
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    started_at: datetime
+    duration_ms: float
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    body_truncated: bool = False
+    error: str = ""
+    #: Seconds the server asked us to wait before retrying (a Retry-After header).
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@cache
+def _session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def _allowed_networks() -> list:
+    return [ipaddress.ip_network(net, strict=False) for net in settings.OUTBOUND_ALLOWED_NETWORKS]
+
+
+def check_destination(url: str) -> None:
+    """Raise ``BlockedAddress`` unless every address the URL's host resolves to may be called."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise BlockedAddress(f"Only http and https URLs with a host can be called, not {url!r}.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except socket.gaierror as exc:
+        raise OSError(f"Cannot resolve {parts.hostname}: {exc.strerror}") from None
+    allowed = _allowed_networks()
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if address.is_global or any(address in network for network in allowed):
+            continue
+        raise BlockedAddress(
+            f"{parts.hostname} resolves to {address}, a private or local address. "
+            "Add it to OUTBOUND_ALLOWED_NETWORKS to allow it."
+        )
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    body: bytes | None = None,
+    timeout: float = 10,
+    max_body_bytes: int | None = None,
+) -> HttpResult:
+    """Send one request; network failures come back as a result with ``error`` set, never raised."""
+    limit = max_body_bytes or settings.OUTBOUND_MAX_RESPONSE_BYTES
+    started_at, start = timezone.now(), time.perf_counter()
+
+    def elapsed() -> float:
+        return round((time.perf_counter() - start) * 1000, 2)
+
+    try:
+        check_destination(url)
+        with _session().request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            data=body,
+            timeout=(min(5.0, timeout), timeout),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            content = b""
+            for chunk in response.iter_content(chunk_size=16384):
+                content += chunk
+                if len(content) > limit:
+                    break
+            return HttpResult(
+                started_at=started_at,
+                duration_ms=elapsed(),
+                status=response.status_code,
+                headers=dict(response.headers),
+                body=content[:limit],
+                body_truncated=len(content) > limit,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
+    except BlockedAddress as exc:
+        return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"blocked: {exc}")
+    except requests.Timeout:
+        return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"timed out after {timeout}s")
+    except (requests.RequestException, OSError) as exc:
+        return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"{type(exc).__name__}: {exc}")

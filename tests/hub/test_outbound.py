@@ -1,0 +1,119 @@
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.db import connection
+
+from apps.core import http
+from apps.hub.models import Action
+from apps.hub.outbound import action_test_send
+from tests.hub import factories
+from tests.subscriber import Reply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def erp():
+    return factories.system("ERP", role="subscriber")
+
+
+def test_a_test_request_renders_the_template_signs_it_and_shows_the_response(erp, subscriber):
+    action = factories.action(
+        erp,
+        url=subscriber.url + "/accounts/{{ $.body.customer.id }}",
+        headers={"X-Customer": "{{ $.body.customer.name }}", "X-Source": "junction"},
+        query_params={"country": "{{ $.body.customer.country }}"},
+        body={"id": "{{ $.body.customer.id }}", "label": "Customer {{ $.body.customer.name }}", "tags": ["new"]},
+    )
+    subscriber.reply(Reply(201, {"account": "A-1"}))
+
+    result = action_test_send(action=action, sample_body={"customer": {"id": 7, "name": "Ada", "country": "DE"}})
+
+    (received,) = subscriber.received
+    assert received.path == "/accounts/7?country=DE"
+    assert received.json() == {"id": 7, "label": "Customer Ada", "tags": ["new"]}
+    assert received.headers["X-Customer"] == "Ada"
+    expected = hmac.new(
+        base64.b64decode(action.signing_secret.removeprefix("whsec_")),
+        f"test.{received.headers['webhook-timestamp']}.".encode() + received.body,
+        hashlib.sha256,
+    ).digest()
+    assert received.headers["webhook-signature"] == "v1," + base64.b64encode(expected).decode()
+    assert result.response.status == 201
+    assert json.loads(result.response.body) == {"account": "A-1"}
+    assert result.request["url"].endswith("/accounts/7?country=DE")
+
+
+def test_secrets_are_redacted_from_what_is_shown(erp, subscriber):
+    action = factories.action(erp, url=subscriber.url, auth=Action.Auth.BEARER, auth_secret="s3cr3t-token")
+
+    result = action_test_send(action=action, sample_body={})
+
+    assert subscriber.received[0].headers["Authorization"] == "Bearer s3cr3t-token"
+    assert "s3cr3t-token" not in json.dumps(result.request)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT auth_secret FROM hub_action WHERE id = %s", [action.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith("gAAAA")  # a Fernet token
+    assert "s3cr3t-token" not in stored
+
+
+def test_a_missing_value_in_the_event_is_a_clear_error(erp, subscriber):
+    action = factories.action(erp, url=subscriber.url, body={"id": "{{ $.body.customer.id }}"})
+
+    result = action_test_send(action=action, sample_body={"customer": {}})
+
+    assert result.error == "The template cannot be rendered: body.id: the event has no value at $.body.customer.id"
+    assert subscriber.received == []
+
+
+def test_oauth2_client_credentials_get_a_token_from_a_real_endpoint_and_cache_it(erp, subscriber):
+    action = factories.action(
+        erp,
+        url=subscriber.url + "/api",
+        auth=Action.Auth.OAUTH2,
+        oauth_token_url=subscriber.url + "/token",
+        oauth_client_id="junction",
+        oauth_client_secret="client-secret",
+        oauth_scope="accounts",
+    )
+    subscriber.reply(Reply(200, {"access_token": "tok-1", "expires_in": 3600}))
+
+    action_test_send(action=action, sample_body={})
+    action_test_send(action=action, sample_body={})
+
+    token_request, first, second = subscriber.received
+    assert token_request.path == "/token"
+    assert token_request.body == b"grant_type=client_credentials&scope=accounts"
+    assert token_request.headers["Authorization"] == "Basic " + base64.b64encode(b"junction:client-secret").decode()
+    assert first.headers["Authorization"] == second.headers["Authorization"] == "Bearer tok-1"
+
+
+def test_private_addresses_are_blocked_unless_allowed(erp, subscriber, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    action = factories.action(erp, url=subscriber.url)
+
+    result = action_test_send(action=action, sample_body={})
+
+    assert result.error.startswith("blocked: 127.0.0.1 resolves to 127.0.0.1, a private or local address")
+    assert subscriber.received == []
+
+
+def test_responses_are_read_up_to_a_bound(subscriber):
+    subscriber.reply(Reply(200, {"data": "x" * 5000}))
+
+    result = http.send("GET", subscriber.url, max_body_bytes=1000)
+
+    assert (len(result.body), result.body_truncated) == (1000, True)
+
+
+def test_a_timeout_is_a_result_not_an_exception(subscriber):
+    subscriber.reply(Reply(200, {}, delay=2))
+
+    result = http.send("GET", subscriber.url, timeout=0.3)
+
+    assert result.status is None
+    assert result.error == "timed out after 0.3s"
