@@ -232,7 +232,7 @@ class Action(Configured):
     signing_secret = EncryptedTextField(
         blank=True,
         editable=False,
-        help_text="Signs every delivery (Standard Webhooks headers) so the subscriber can verify it came from Junction.",
+        help_text="Signs every delivery (Standard Webhooks headers) so subscribers can verify it came from Junction.",
     )
     response_event_type = models.ForeignKey(
         "EventType",
