@@ -14,7 +14,19 @@ run code repeatedly), so no script can hang; data sizes are checked where data g
 Values are plain Python data (see ``values.py``); the interpreter only ever touches those types,
 indexes dicts/lists and calls its own functions: no attribute access, no I/O, no imports.
 A top-level ``()`` result is returned as ``UNIT``; inside arrays and maps a ``()`` may be ``UNIT``
-or ``None`` (JSON null from facts), which read the same.
+or ``None`` (JSON null from facts), which read the same. Arrays and maps have Rhai's value
+semantics (assignment copies), implemented copy-on-first-write (see ``runtime.py``); the caller's
+scope is never mutated. Errors carry Rhai's error kind in ``RhaiError.kind``.
+
+Supported: ``let``/``const``, assignment and compound assignment to variables, properties and
+indexes; ``if``/``else`` (statement and expression), ``for x in``/``for (x, i) in`` over arrays,
+strings and ranges, ``while``, ``loop``, ``do``, ``break``, ``continue``, ``return``; block values;
+comments; all literals incl. template strings, chars, ``#{}`` maps; Rhai's operators and
+precedence incl. ``in``/``!in``, ``?.``/``?[``/``??``, ranges; strict map properties; closures
+with shared capture, ``this`` binding, ``f(x)``/``f.call(x)``; the functions in ``builtins.py``.
+Not supported (none is used by the catalog): ``fn`` definitions, ``switch``, ``throw``/``try``,
+modules/``import``, ``Fn("name")`` and ``curry``, BLOBs, timestamps, decimal; inclusive ranges
+report ``type_of`` ``"range"`` (Rhai says ``"range="``).
 """
 
 from .compiler import Program, compile_script

@@ -174,9 +174,7 @@ for _name, _fn, _n in (
     MUTATORS.add(_name)
 
 
-def _truthy(x: Any) -> bool:
-    """Array predicates: a result that is not ``true`` (including non-booleans) counts as false."""
-    return x is True
+# Predicates: a closure result other than ``true`` (non-booleans included) counts as false.
 
 
 def _find(c: Ctx, a: list[Any], f: Any) -> Any:

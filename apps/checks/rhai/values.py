@@ -169,9 +169,9 @@ def eq(a: object, b: object) -> bool:
             if len(a) != len(b):  # type: ignore[arg-type]
                 return False
             return all(k in b and eq(x, b[k]) for k, x in a.items())  # type: ignore[attr-defined,operator,index]
-        if ca is FnPtr:
-            return a is b
-        return a == b
+        if ca in _ORDERED or ca in UNIT_TYPES:
+            return a == b
+        return a is b  # closures, ranges, foreign objects: never run a foreign __eq__
     if ca in _NUM and cb in _NUM:
         return a == b
     if ca in _STRS and cb in _STRS:

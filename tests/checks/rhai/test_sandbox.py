@@ -94,3 +94,17 @@ def test_work_on_big_data_costs_operations(source: str) -> None:
     with pytest.raises(RhaiRuntimeError, match="too many operations"):
         compile_script(source).evaluate({})
     assert time.perf_counter() - start < 5
+
+
+def test_foreign_objects_are_compared_by_identity_only() -> None:
+    class Sneaky:
+        def __eq__(self, other: object) -> bool:
+            raise AssertionError("foreign code ran")
+
+        __hash__ = object.__hash__
+
+    a, b = Sneaky(), Sneaky()
+    assert compile_script("a == b").evaluate({"a": a, "b": b}) is False
+    assert compile_script("a == a").evaluate({"a": a}) is True
+    assert compile_script("[a].contains(b)").evaluate({"a": a, "b": b}) is False
+    assert compile_script("`${a}`").evaluate({"a": a}) == "<Sneaky>"
