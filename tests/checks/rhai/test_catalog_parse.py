@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from apps.checks.rhai import Program, compile_script
+from apps.checks.rhai import Program, RhaiError, compile_script
 
 EXPRESSION_KEYS = ("expect", "expect_same", "expect_enum")
 
@@ -53,3 +53,18 @@ def test_every_catalog_expression_parses(catalog: dict[str, dict[str, Any]]) -> 
 def test_complex_examples_parse(catalog: dict[str, dict[str, Any]], check_id: str) -> None:
     for _, source in catalog_sources(catalog[check_id]):
         compile_script(source)
+
+
+def test_every_catalog_expression_runs_or_fails_cleanly(catalog: dict[str, dict[str, Any]]) -> None:
+    """With no facts every expression either gives a value or a positioned RhaiError (typically
+    property_not_found), never a Python exception."""
+    errors: list[RhaiError] = []
+    for check in catalog.values():
+        values = {v["name"]: v["default"] for v in check.get("values") or []}
+        for _, source in catalog_sources(check):
+            try:
+                compile_script(source).evaluate({"facts": {}, "values": values, "env": {}})
+            except RhaiError as e:
+                errors.append(e)
+    assert all(e.line >= 1 and e.column >= 1 for e in errors)
+    assert "property_not_found" in {e.kind for e in errors}
