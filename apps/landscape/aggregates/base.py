@@ -3,7 +3,7 @@
 import copy
 from typing import Any, Generic, Self, TypeVar
 
-from apps.eventstore.commands import Aggregate, CommandRejected, event
+from apps.eventstore.commands import Aggregate, CommandRejected
 from apps.eventstore.store import NewEvent
 from apps.landscape.aggregates.health import HEALTHS
 from apps.landscape.commands import COMMANDS
@@ -24,7 +24,7 @@ class Draft(Generic[A]):
         self.events: list[NewEvent] = []
 
     def emit(self, event_type: str, **data: Any) -> Self:
-        new = event(event_type, **copy.deepcopy(data))
+        new = NewEvent(event_type, copy.deepcopy(data))
         self.state.apply(event_type, copy.deepcopy(data))
         self.events.append(new)
         return self
