@@ -1,0 +1,198 @@
+"""ha_cluster_discovery → DeregisterClusterHost / RegisterOnlineClusterHost / RegisterOfflineClusterHost.
+
+Everything the cluster aggregate needs is derived here, so it stays a pure comparison of details:
+the cluster type and HANA architecture, the SAP instances of the CIB, per-node state, replication
+state and the ASCS/ERS layout. Volatile attributes are left out so an unchanged cluster yields the
+same command on every 10-second discovery.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from apps.discovery.policies import cluster_ascs_ers, crm
+from apps.discovery.policies._payload import dig, expect, items
+from apps.discovery.policies.cloud import PROVIDERS
+from apps.discovery.policies.cluster_hana import ANGI, CLASSIC, HanaCluster
+from apps.discovery.policies.context import PolicyContext
+from apps.discovery.policies.crm import Cluster
+from apps.eventstore.commands import Command
+from apps.landscape.commands import build, cluster_id, host_id
+
+HANA_TYPES = ("hana_scale_up", "hana_scale_out")
+SAP_HANA_TOPOLOGY = "sap_hana_topology"
+SAP_INSTANCE = "sap_instance"
+
+
+def ha_cluster_discovery(envelope: Mapping[str, Any], context: PolicyContext) -> list[Command]:
+    host = host_id(envelope["agent_id"])
+    payload = envelope["payload"]
+    current = str(UUID(context.current_cluster_id)) if context.current_cluster_id else None
+    if payload is None:
+        # The host is no longer part of any cluster.
+        return [_deregister(current, host, context)] if current else []
+    payload = expect(payload, Mapping, "payload", what="an object or null")
+    discovered = cluster_id(expect(payload.get("Id"), str, "payload", "Id", what="a string"))
+    commands = [_deregister(current, host, context)] if current and current != discovered else []
+    if payload.get("Online") is False:
+        commands.append(
+            build(
+                "RegisterOfflineClusterHost",
+                {"cluster_id": discovered, "host_id": host, "name": payload.get("Name") or ""},
+            )
+        )
+    else:
+        commands.append(_register_online(discovered, host, payload))
+    return commands
+
+
+def _deregister(cluster: str, host: str, context: PolicyContext) -> Command:
+    return build(
+        "DeregisterClusterHost",
+        {"cluster_id": cluster, "host_id": host, "deregistered_at": context.received_at_iso},
+    )
+
+
+def _register_online(discovered: str, host: str, payload: Mapping[str, Any]) -> Command:
+    expect(payload.get("Cib"), Mapping, "payload", "Cib", what="an object")
+    expect(payload.get("Crmmon"), Mapping, "payload", "Crmmon", what="an object")
+    cluster = Cluster(payload)
+    cluster_type, architecture = cluster_kind(cluster)
+    instances = sap_instances(cluster)
+    provider = str(payload.get("Provider") or "").lower()
+    provider = provider if provider in PROVIDERS else "unknown"
+    return build(
+        "RegisterOnlineClusterHost",
+        {
+            "cluster_id": discovered,
+            "host_id": host,
+            "name": payload.get("Name") or "",
+            "type": cluster_type,
+            "state": cluster_state(payload.get("State")),
+            "provider": provider,
+            "sap_instances": instances,
+            "resources_number": dig(payload, "Crmmon", "Summary", "Resources", "Number"),
+            "hosts_number": dig(payload, "Crmmon", "Summary", "Nodes", "Number"),
+            "details": _details(cluster, cluster_type, architecture, instances, provider),
+            "designated_controller": payload.get("DC") is True,
+        },
+    )
+
+
+def cib_last_written(payload: Mapping[str, Any] | None) -> str | None:
+    """When the CIB last changed (crm_mon's "last change"), as the agent formats it.
+
+    Not part of the command: pacemaker rewrites the CIB on every attribute update, so carrying it
+    would make every discovery a change. The caller keeps it aside (spec §3.1, side table).
+    """
+    return dig(payload, "Crmmon", "Summary", "LastChange", "Time")
+
+
+def cluster_state(state: Any) -> str:
+    """The controller state ("S_IDLE", "S_TRANSITION_ENGINE", ...) as "idle", "transition_engine", ..."""
+    if not isinstance(state, str) or not state:
+        return "unknown"
+    return state.removeprefix("S_").lower()
+
+
+def cluster_kind(cluster: Cluster) -> tuple[str, str | None]:
+    """The cluster type and, for HANA, the SAPHanaSR architecture (classic or angi).
+
+    SAPHanaSR-angi declares its topology in ``hana_<sid>_glob_topology``; classic SAPHanaSR is known
+    by its resource agents (SAPHana for scale-up, SAPHanaController for scale-out, both beside
+    SAPHanaTopology). Otherwise an even number (at least two) of groups holding an SAPInstance is
+    an ASCS/ERS cluster, one ASCS and one ERS group per SAP system.
+    """
+    topology = next((v for k, v in cluster.properties.items() if k.endswith("_glob_topology")), None)
+    if topology == "ScaleUp":
+        return "hana_scale_up", ANGI
+    if topology == "ScaleOut":
+        return "hana_scale_out", ANGI
+    agents = {resource.get("Agent") for clone in cluster.crm_clones for resource in items(clone.get("Resources"))}
+    if "ocf::suse:SAPHanaTopology" in agents:
+        if "ocf::suse:SAPHana" in agents:
+            return "hana_scale_up", CLASSIC
+        if "ocf::suse:SAPHanaController" in agents:
+            return "hana_scale_out", CLASSIC
+    sap_instance_groups = [
+        group
+        for group in cluster.crm_groups
+        if any(resource.get("Agent") == crm.SAP_INSTANCE_AGENT for resource in items(group.get("Resources")))
+    ]
+    if len(sap_instance_groups) >= 2 and len(sap_instance_groups) % 2 == 0:
+        return "ascs_ers", None
+    return "unknown", None
+
+
+def sap_instances(cluster: Cluster) -> list[dict[str, Any]]:
+    """The SAP instances the CIB manages: HANA (SAPHanaTopology) first, then SAPInstance resources.
+
+    An SAPInstance is "mounted" when its group also holds a Filesystem or SAPStartSrv resource: the
+    cluster moves its files with it, so the instance fails over instead of being installed on
+    every node.
+    """
+    mounted_ids = {
+        primitive.get("Id")
+        for group in cluster.cib_groups
+        if any(p.get("Type") in crm.MOUNTING_TYPES for p in items(group.get("Primitives")))
+        for primitive in items(group.get("Primitives"))
+    }
+    hana, others = [], []
+    for primitive in cluster.cib_primitives:
+        attributes = crm.instance_attributes(primitive)
+        if primitive.get("Type") == "SAPHanaTopology" and attributes.get("SID"):
+            number = attributes.get("InstanceNumber")
+            hana.append(
+                {
+                    "name": f"HDB{number}",
+                    "sid": attributes["SID"],
+                    "instance_number": number,
+                    "hostname": None,
+                    "mounted": False,
+                    "resource_type": SAP_HANA_TOPOLOGY,
+                }
+            )
+        elif primitive.get("Type") == "SAPInstance" and attributes.get("InstanceName"):
+            # InstanceName reads <SID>_<instance name>_<virtual host>, e.g. NWP_ASCS00_sapnwpas.
+            sid, _, rest = attributes["InstanceName"].partition("_")
+            name, _, hostname = rest.partition("_")
+            others.append(
+                {
+                    "name": name,
+                    "sid": sid,
+                    "instance_number": name[-2:],
+                    "hostname": hostname or None,
+                    "mounted": primitive.get("Id") in mounted_ids,
+                    "resource_type": SAP_INSTANCE,
+                }
+            )
+    return hana + others
+
+
+def _details(
+    cluster: Cluster, cluster_type: str, architecture: str | None, instances: list[dict[str, Any]], provider: str
+) -> dict[str, Any]:
+    hana_sids = [i["sid"] for i in instances if i["resource_type"] == SAP_HANA_TOPOLOGY]
+    sap_sids = list(dict.fromkeys(i["sid"] for i in instances if i["resource_type"] == SAP_INSTANCE))
+    if cluster_type in HANA_TYPES and architecture is not None:
+        # Cost-optimized: a non-production system shares the secondary's nodes with HANA.
+        scenario = "cost_optimized" if sap_sids else "performance_optimized"
+        sid = hana_sids[0] if hana_sids else ""
+        return HanaCluster(cluster, cluster_type, architecture, sid, provider).details(scenario)
+    if cluster_type == "ascs_ers":
+        return cluster_ascs_ers.details(cluster, sap_sids, provider)
+    return {
+        "fencing_type": crm.fencing_type(cluster),
+        "maintenance_mode": crm.maintenance_mode(cluster),
+        "stopped_resources": crm.stopped_resources(cluster),
+        "sbd_devices": crm.sbd_devices(cluster),
+        "nodes": [
+            {
+                "name": node.get("Name"),
+                "status": crm.node_status(node),
+                "attributes": cluster.node_attributes(node.get("Name")),
+                "resources": cluster.node_resources(node.get("Name")),
+            }
+            for node in cluster.nodes
+        ],
+    }
