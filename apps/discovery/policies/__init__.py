@@ -65,8 +65,8 @@ __all__ = [
     "KnownDatabaseInstance",
     "Policy",
     "PolicyContext",
-    "cib_last_written",
     "check_envelope",
+    "cib_last_written",
     "policy_for",
     "validate_envelope",
 ]
