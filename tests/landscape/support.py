@@ -17,9 +17,11 @@ def given(aggregate_class: type[Aggregate], stream_id: str, *events: tuple[str, 
 
 
 def when(aggregate: Aggregate, command_type: str, payload: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Execute and return the decided events as (type, data) pairs."""
+    """Execute and return the decided events as (type, data) pairs (checked to be storable as JSON)."""
     events = aggregate.execute(Command(command_type, aggregate.stream_id, payload))
-    return [(new.type, new.data) for new in events]
+    decided = [(new.type, new.data) for new in events]
+    assert json.loads(json.dumps(decided)) == [list(pair) for pair in decided]
+    return decided
 
 
 def types(events: list[tuple[str, dict[str, Any]]]) -> list[str]:

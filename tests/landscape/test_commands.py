@@ -3,7 +3,9 @@ from uuid import UUID, uuid5
 
 import pytest
 
+from apps.eventstore.commands import aggregate_for
 from apps.landscape import commands
+from apps.landscape.aggregates import Cluster, Database, Host, SapSystem
 from apps.landscape.commands import build
 
 
@@ -52,3 +54,11 @@ def test_build_refuses_unknown_commands_fields_and_missing_targets():
 def test_every_command_names_its_target_among_its_fields():
     for spec in commands.COMMANDS.values():
         assert spec.target in spec.fields
+
+
+def test_every_command_is_handled_by_one_landscape_aggregate():
+    kinds = {Host: "host_id", Cluster: "cluster_id", Database: "database_id", SapSystem: "sap_system_id"}
+    for command_type, spec in commands.COMMANDS.items():
+        assert kinds[aggregate_for(command_type)] == spec.target, command_type
+    handled = {name for aggregate in kinds for name in aggregate._deciders}
+    assert handled == set(commands.COMMANDS)
