@@ -67,7 +67,8 @@ def validate_envelope(envelope: Any) -> list[FieldError]:
             errors.append(FieldError(pointer(*parts), "must be an object, an array of objects or null"))
         else:
             errors.append(FieldError(pointer(*parts), error.message))
-    return sorted(errors, key=lambda e: (e.path, e.message))
+    # jsonschema reports a "required" failure once per missing property: keep each error once.
+    return sorted(set(errors), key=lambda e: (e.path, e.message))
 
 
 def check_envelope(envelope: Any) -> Mapping[str, Any]:
