@@ -208,7 +208,15 @@ class TestOfflineNodes:
 class TestDiscoveredHealth:
     @pytest.mark.parametrize(
         ("sr_health_state", "sync_state", "expected"),
-        [("4", "SOK", "passing"), ("1", "SOK", "critical"), ("4", "SFAIL", "critical"), (None, "SOK", "unknown")],
+        [
+            ("4", "SOK", "passing"),
+            (4, "SOK", "passing"),
+            ("1", "SOK", "critical"),
+            ("4", "SFAIL", "critical"),
+            (None, "SOK", "unknown"),
+            ("4", "Unknown", "unknown"),
+            ("", "SOK", "unknown"),
+        ],
     )
     def test_replication_health(self, sr_health_state, sync_state, expected):
         info = {

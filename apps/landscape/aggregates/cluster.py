@@ -25,10 +25,16 @@ DISCOVERED_HEALTH_EVENTS = {
 }
 
 
+def _missing(value: Any) -> bool:
+    """Policies say "Unknown" where the CIB has no such attribute."""
+    return value is None or str(value).lower() in ("", "unknown")
+
+
 def discovered_healths(info: dict[str, Any]) -> dict[str, str | None]:
     """The healths read from the DC's details; ``None`` where they do not apply to the cluster type.
 
-    replication (HANA): passing iff the landscape status is 4 and the secondary is in sync (SOK);
+    replication (HANA): passing iff the landscape status is 4 and the secondary is in sync (SOK),
+    unknown when either is missing;
     distributed (ASCS/ERS): critical when some SAP system runs ASCS and ERS on the same node;
     sbd: critical when a device is not healthy, unknown without devices.
     """
@@ -36,7 +42,7 @@ def discovered_healths(info: dict[str, Any]) -> dict[str, str | None]:
     replication = distributed = None
     if info.get("type") in HANA_TYPES:
         sr_state, sync_state = details.get("sr_health_state"), details.get("secondary_sync_state")
-        if sr_state is None or sync_state is None:
+        if _missing(sr_state) or _missing(sync_state):
             replication = UNKNOWN
         else:
             replication = PASSING if (str(sr_state), sync_state) == ("4", "SOK") else CRITICAL
