@@ -132,7 +132,7 @@ def resource_status(resource: Mapping[str, Any]) -> str:
 
 def fencing_type(cluster: Cluster) -> str:
     """The stonith agent in use; without one, what the SBD configuration says."""
-    for resource in items(dig(cluster.payload, "Crmmon", "Resources")):
+    for resource in cluster.crm_resources:
         agent = resource.get("Agent") or ""
         if agent.startswith("stonith:"):
             return agent.removeprefix("stonith:")
