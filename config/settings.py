@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.eventstore",
     "apps.hub",
     "apps.ingest",
+    "apps.delivery",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 #: e.g. "127.0.0.1/32,10.0.0.0/8".
 OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
+
+# --- Delivery ---------------------------------------------------------------------------------
+DELIVERY_QUEUE = env("DELIVERY_QUEUE", default="celery")
+#: A try still "processing" after this long is taken to be lost with its worker and is tried again.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=180)
+#: A due execution not started after this long is sent again (its broker message may be lost).
+DELIVERY_SWEEP_GRACE_SECONDS = env.int("DELIVERY_SWEEP_GRACE_SECONDS", default=30)
+DELIVERY_MAX_CHAIN_DEPTH = env.int("DELIVERY_MAX_CHAIN_DEPTH", default=5)
+CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
+    "task": "apps.delivery.tasks.sweep_executions",
+    "schedule": timedelta(seconds=env.int("DELIVERY_SWEEP_SECONDS", default=10)),
+}
 
 # --- Event store ---------------------------------------------------------------------------
 EVENTSTORE_BATCH_SIZE = env.int("EVENTSTORE_BATCH_SIZE", default=500)

@@ -7,9 +7,15 @@ suite's database file and broker folder and never touch a running development hu
 import os
 from pathlib import Path
 
-os.environ.setdefault("JUNCTION_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+# One folder per test run (processes started by the tests inherit it), so runs never share a database.
+os.environ.setdefault(
+    "JUNCTION_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test" / f"run-{os.getpid()}")
+)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 # Test subscribers and token endpoints listen on loopback.
 os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
+# Lost tries are taken back within seconds, so tests that kill a worker do not wait minutes.
+os.environ.setdefault("DELIVERY_LEASE_SECONDS", "3")
+os.environ.setdefault("DELIVERY_SWEEP_GRACE_SECONDS", "2")
 
 from config.settings import *  # noqa: F403

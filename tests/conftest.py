@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,11 @@ def subscriber():
 
     with Subscriber() as server:
         yield server
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's data folder (database, broker files) unless a run failed and it may help."""
+    from django.conf import settings
+
+    if exitstatus == 0 and settings.DATA_DIR.name.startswith("run-"):
+        shutil.rmtree(settings.DATA_DIR, ignore_errors=True)

@@ -50,6 +50,11 @@ class ManagedProcess:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL the process and its children at once, as a crash or an OOM kill would."""
+        os.killpg(self.proc.pid, 9)
+        self.proc.wait()
+
     def stop(self, sig: int = 15, timeout: float = 20) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -62,27 +67,13 @@ class ManagedProcess:
         return self.proc.returncode
 
 
-def start_worker(*, log_path: Path, concurrency: int = 2, extra_env: dict[str, str] | None = None) -> ManagedProcess:
+def start_worker(
+    *, log_path: Path, concurrency: int = 2, queues: str = "celery", extra_env: dict[str, str] | None = None
+) -> ManagedProcess:
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        str(concurrency),
-        "--include",
-        "tests.worker_tasks",
-        "--hostname",
-        f"test-{os.getpid()}-{free_port()}@%h",
-        "--without-heartbeat",
-        "--without-mingle",
-        "--without-gossip",
-    ]
+    argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
+    argv += ["--concurrency", str(concurrency), "--queues", queues, "--include", "tests.worker_tasks"]
+    argv += ["--hostname", f"test-{os.getpid()}-{free_port()}@%h", "--without-mingle", "--without-gossip"]
     worker = ManagedProcess(argv, log_path=log_path, env=env)
     try:
         wait_for(lambda: "ready." in worker.output(), timeout=60, what="the worker to be ready")

@@ -1,0 +1,73 @@
+import uuid
+
+from django.db import models
+
+
+class Execution(models.Model):
+    """One contract run for one event. Its id is the idempotency key every try sends."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed (will retry)"
+        ERROR = "error", "Error (gave up)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event_id = models.UUIDField(help_text="The recorded event that triggered the contract.")
+    event_type = models.CharField(max_length=150)
+    correlation_id = models.UUIDField(db_index=True)
+    contract = models.ForeignKey("hub.Contract", on_delete=models.PROTECT, related_name="executions")
+    action = models.ForeignKey("hub.Action", on_delete=models.PROTECT, related_name="executions")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    tries_count = models.PositiveIntegerField("tries", default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When the next try is due.")
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took the current try.")
+    last_error = models.TextField(blank=True)
+    chain_depth = models.PositiveSmallIntegerField(default=0, help_text="How many chained actions led here.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "contract"], name="delivery_one_execution_per_event_contract")
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.contract} for {self.event_type} ({self.get_state_display()})"
+
+
+class Try(models.Model):
+    """One HTTP attempt of an execution: what was sent and what came back (bodies bounded)."""
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SUCCESS = "success", "Success"
+        TRANSIENT = "transient", "Failed, will retry"
+        PERMANENT = "permanent", "Failed, no retry"
+
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    task_id = models.CharField(max_length=100, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.SENDING)
+    started_at = models.DateTimeField()
+    duration_ms = models.FloatField(null=True, blank=True)
+    request_method = models.CharField(max_length=6, blank=True)
+    request_url = models.TextField(blank=True)
+    request_headers = models.JSONField(default=dict)
+    request_body = models.TextField(blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.TextField(blank=True)
+    response_truncated = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["execution", "number"]
+        constraints = [models.UniqueConstraint(fields=["execution", "number"], name="delivery_unique_try_number")]
+
+    def __str__(self) -> str:
+        return f"try {self.number} of {self.execution_id}"
