@@ -147,7 +147,7 @@ def test_replaying_a_failed_execution_tries_again_with_the_same_idempotency_key(
 
 
 def test_rerunning_an_event_replays_its_executions_and_runs_new_contracts(client, wiring, subscriber):
-    key, event, action, _ = wiring
+    _, event, action, _ = wiring
     execution = route_and_try(client, wiring)
     second = factories.contract(event, action, name="second contract")
 
@@ -174,7 +174,7 @@ def test_the_sweep_takes_back_a_try_whose_worker_died(client, wiring, settings):
 
 
 def test_a_chained_action_turns_its_response_into_the_next_event(client, wiring, subscriber):
-    key, event, action, _ = wiring
+    _, _, action, _ = wiring
     erp = action.system
     erp.role = "both"
     erp.save()
