@@ -45,6 +45,15 @@ def api_key_authenticate(key: str) -> ApiKey | None:
     return api_key
 
 
+AGENTS_SYSTEM = "agents"
+
+
+def agent_key_authenticate(key: str) -> ApiKey | None:
+    """An active API key of the agents' system (agents send it as ``X-Trento-Apikey`` or ``X-API-Key``)."""
+    api_key = api_key_authenticate(key)
+    return api_key if api_key is not None and api_key.system.identifier == AGENTS_SYSTEM else None
+
+
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 

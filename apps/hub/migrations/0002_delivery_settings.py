@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             field=apps.core.secrets.EncryptedTextField(
                 blank=True,
                 editable=False,
-                help_text="Signs every delivery (Standard Webhooks headers) so the subscriber can verify it came from Junction.",
+                help_text="Signs every delivery (Standard Webhooks headers) so subscribers can verify it came from Junction.",
             ),
         ),
     ]
