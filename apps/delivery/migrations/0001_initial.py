@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("hub", "0003_alter_action_signing_secret"),
+        ("hub", "0002_delivery_settings"),
     ]
 
     operations = [

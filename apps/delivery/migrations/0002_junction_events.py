@@ -23,6 +23,6 @@ def register(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("delivery", "0001_initial"), ("hub", "0002_delivery_settings")]
+    dependencies = [("delivery", "0001_initial"), ("hub", "0003_agents_system")]
 
     operations = [migrations.RunPython(register, migrations.RunPython.noop)]
