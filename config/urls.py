@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.eventstore.urls")),
     path("api/v1/", include("apps.ingest.urls")),
+    path("api/v1/", include("apps.delivery.urls")),
     path("api/v1/", include("apps.hub.urls")),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,0 +1,137 @@
+import json
+from uuid import UUID
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from apps.delivery import services
+from apps.delivery.models import Execution, Try
+from apps.eventstore.admin import ReadOnlyAdmin, tree_link
+
+STATE_COLOURS = {
+    Execution.State.PENDING: "#79aec8",
+    Execution.State.PROCESSING: "#417690",
+    Execution.State.COMPLETED: "#2e7d32",
+    Execution.State.FAILED: "#ef6c00",
+    Execution.State.ERROR: "#ba2121",
+}
+
+
+def state_badge(execution: Execution) -> str:
+    return format_html(
+        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px">{}</span>',
+        STATE_COLOURS[execution.state],
+        execution.get_state_display(),
+    )
+
+
+def pretty(text: str) -> str:
+    """JSON bodies indented for reading; anything else as it is."""
+    try:
+        return json.dumps(json.loads(text), indent=2, sort_keys=True)
+    except (TypeError, ValueError):
+        return text
+
+
+class TryInline(admin.StackedInline):
+    model = Try
+    extra = 0
+    can_delete = False
+    fields = ["summary", "side_by_side"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="try")
+    def summary(self, attempt: Try) -> str:
+        status = attempt.response_status or "no response"
+        duration = f"{attempt.duration_ms:.0f} ms" if attempt.duration_ms is not None else "-"
+        return format_html(
+            "<strong>#{}</strong> {} · {} · {} · {}{}",
+            attempt.number,
+            attempt.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            attempt.get_outcome_display(),
+            status,
+            duration,
+            format_html(' · <span style="color:#ba2121">{}</span>', attempt.error) if attempt.error else "",
+        )
+
+    @admin.display(description="request and response")
+    def side_by_side(self, attempt: Try) -> str:
+        def headers(values: dict) -> str:
+            return format_html_join("\n", "{}: {}", sorted(values.items()))
+
+        return format_html(
+            '<div style="display:flex;gap:1em"><div style="flex:1;min-width:0"><h4>Request</h4>'
+            "<pre>{} {}\n{}\n\n{}</pre></div>"
+            '<div style="flex:1;min-width:0"><h4>Response</h4><pre>{}\n{}\n\n{}{}</pre></div></div>',
+            attempt.request_method,
+            attempt.request_url,
+            headers(attempt.request_headers),
+            pretty(attempt.request_body),
+            attempt.response_status or "(none)",
+            headers(attempt.response_headers),
+            pretty(attempt.response_body),
+            "\n… (truncated)" if attempt.response_truncated else "",
+        )
+
+
+@admin.register(Execution)
+class ExecutionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "contract", "event_type", "badge", "tries_count", "short_error", "correlation"]
+    list_filter = ["state", "contract", "action__system", "created_at"]
+    list_select_related = ["contract", "action"]
+    search_fields = ["=id", "=event_id", "=correlation_id", "contract__name", "event_type"]
+    date_hierarchy = "created_at"
+    fields = [
+        "badge", "contract", "action", "event_type", "event_id", "correlation", "tries_count",
+        "next_attempt_at", "last_error", "chain_depth", "created_at", "completed_at",
+    ]  # fmt: skip
+    readonly_fields = [*fields]
+    inlines = [TryInline]
+    actions = ["replay_selected"]
+    change_form_template = "admin/delivery/execution/change_form.html"
+
+    @admin.display(description="state", ordering="state")
+    def badge(self, execution: Execution) -> str:
+        return state_badge(execution)
+
+    @admin.display(description="last error")
+    def short_error(self, execution: Execution) -> str:
+        return execution.last_error[:80]
+
+    @admin.display(description="request")
+    def correlation(self, execution: Execution) -> str:
+        return tree_link(execution.correlation_id)
+
+    @admin.action(description="Replay selected executions (same idempotency key)")
+    def replay_selected(self, request: HttpRequest, queryset) -> None:
+        replayed = sum(services.execution_replay(execution=execution) for execution in queryset)
+        skipped = queryset.count() - replayed
+        self.message_user(request, f"{replayed} executions will be tried again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} were running and were left alone.", messages.WARNING)
+
+    def get_urls(self):
+        replay = path(
+            "<uuid:execution_id>/replay/",
+            self.admin_site.admin_view(self.replay_view),
+            name="delivery_execution_replay",
+        )
+        return [replay, *super().get_urls()]
+
+    def replay_view(self, request: HttpRequest, execution_id: UUID) -> HttpResponseRedirect:
+        execution = get_object_or_404(Execution, pk=execution_id)
+        if request.method == "POST":
+            if services.execution_replay(execution=execution):
+                self.message_user(request, "A new try is on its way, with the same idempotency key.", messages.SUCCESS)
+            else:
+                self.message_user(request, "This execution is running right now; try again later.", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:delivery_execution_change", args=[execution.pk]))

@@ -1,0 +1,76 @@
+from uuid import UUID
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api import ApplicationError
+from apps.delivery import selectors, services
+from apps.delivery.models import Execution, Try
+
+
+class TrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Try
+        exclude = ["id", "execution"]
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    contract = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+    action = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+
+    class Meta:
+        model = Execution
+        exclude = ["claimed_at"]
+
+
+class ExecutionDetailSerializer(ExecutionSerializer):
+    tries = TrySerializer(many=True, read_only=True)
+
+
+class ExecutionListApi(ListAPIView):
+    """Executions, newest first; filter by state, contract identifier or subscriber system identifier."""
+
+    serializer_class = ExecutionSerializer
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=Execution.State.choices, required=False)
+        contract = serializers.CharField(required=False)
+        system = serializers.CharField(required=False)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.execution_list(**filters.validated_data)
+
+
+class ExecutionDetailApi(APIView):
+    def get(self, request: Request, execution_id: UUID) -> Response:
+        execution = get_object_or_404(Execution.objects.prefetch_related("tries"), pk=execution_id)
+        return Response(ExecutionDetailSerializer(execution).data)
+
+
+class ExecutionReplayApi(APIView):
+    """Try a failed (or any finished) execution again now, with the same idempotency key."""
+
+    def post(self, request: Request, execution_id: UUID) -> Response:
+        execution = get_object_or_404(Execution, pk=execution_id)
+        if not services.execution_replay(execution=execution):
+            raise ApplicationError(
+                "execution_running", "The execution is running; replay it once it ends.", status_code=409
+            )
+        execution.refresh_from_db()
+        return Response(ExecutionSerializer(execution).data, status=202)
+
+
+class EventRerunApi(APIView):
+    """Run every contract of a recorded event again (replays its executions, runs contracts added since)."""
+
+    def post(self, request: Request, event_id: UUID) -> Response:
+        count = services.event_rerun(event_id=event_id)
+        if not count:
+            raise ApplicationError("nothing_to_run", "No contract runs for this event.", status_code=404)
+        return Response({"event_id": event_id, "executions": count}, status=202)

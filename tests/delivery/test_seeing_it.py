@@ -1,0 +1,72 @@
+import pytest
+
+from apps.delivery.models import Execution
+from tests.delivery.test_delivery import route_and_try
+from tests.subscriber import Reply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def failed(client, wiring, subscriber):
+    subscriber.reply(Reply(400, {"error": "unknown customer"}))
+    return route_and_try(client, wiring)
+
+
+def test_the_api_lists_executions_by_state_and_shows_their_tries(admin_client, failed):
+    listing = admin_client.get("/api/v1/executions", {"state": "error"})
+    detail = admin_client.get(f"/api/v1/executions/{failed.pk}")
+
+    assert [e["id"] for e in listing.json()["results"]] == [str(failed.pk)]
+    assert admin_client.get("/api/v1/executions", {"state": "completed"}).json()["results"] == []
+    (attempt,) = detail.json()["tries"]
+    assert attempt["response_status"] == 400
+    assert attempt["response_body"] == '{"error": "unknown customer"}'
+
+
+def test_the_api_replays_an_execution_and_refuses_a_running_one(admin_client, failed):
+    response = admin_client.post(f"/api/v1/executions/{failed.pk}/replay")
+
+    assert response.status_code == 202
+    assert response.json()["state"] == "pending"
+    Execution.objects.filter(pk=failed.pk).update(state=Execution.State.PROCESSING)
+    running = admin_client.post(f"/api/v1/executions/{failed.pk}/replay")
+    assert (running.status_code, running.json()["error"]["code"]) == (409, "execution_running")
+
+
+def test_the_api_reruns_all_contracts_of_an_event(admin_client, failed):
+    response = admin_client.post(f"/api/v1/recorded-events/{failed.event_id}/rerun")
+
+    assert response.status_code == 202
+    assert response.json()["executions"] == 1
+
+
+def test_the_admin_shows_request_and_response_side_by_side_and_replays(admin_client, failed):
+    page = admin_client.get(f"/admin/delivery/execution/{failed.pk}/change/")
+
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Request" in content
+    assert "Response" in content
+    assert "unknown customer" in content
+    assert "Replay" in content
+    replay = admin_client.post(f"/admin/delivery/execution/{failed.pk}/replay/", follow=True)
+    assert "A new try is on its way" in replay.content.decode()
+    failed.refresh_from_db()
+    assert failed.state == Execution.State.PENDING
+
+
+def test_the_admin_lists_and_filters_executions(admin_client, failed):
+    errors = admin_client.get("/admin/delivery/execution/", {"state__exact": "error"})
+    completed = admin_client.get("/admin/delivery/execution/", {"state__exact": "completed"})
+
+    assert "Error (gave up)" in errors.content.decode()
+    assert "0 executions" in completed.content.decode()
+
+
+def test_bulk_replay_from_the_admin(admin_client, failed):
+    response = admin_client.post(
+        "/admin/delivery/execution/", {"action": "replay_selected", "_selected_action": [str(failed.pk)]}, follow=True
+    )
+
+    assert "1 executions will be tried again" in response.content.decode()
