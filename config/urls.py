@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.core.echo import EchoApi
 from apps.core.views import healthz
 
 admin.site.site_header = "Junction"
@@ -10,6 +11,7 @@ admin.site.index_title = "Integration hub"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/v1/echo/<path:path>", EchoApi.as_view(), name="echo"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.eventstore.urls")),
     path("api/v1/", include("apps.ingest.urls")),

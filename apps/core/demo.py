@@ -28,9 +28,9 @@ def demo_admin_ensure() -> tuple[str, str]:
     return DEMO_USERNAME, password
 
 
-def demo_configuration_load() -> list[str]:
-    """Call ``load_demo()`` of every app that has a ``demo`` module; each must be idempotent."""
-    loaded = []
+def demo_configuration_load(*, base_url: str) -> list[str]:
+    """Call ``load_demo(base_url=...)`` of every app that has a ``demo`` module (each idempotent); return news."""
+    news = []
     for app_config in apps.get_app_configs():
         if not app_config.name.startswith("apps.") or app_config.name == "apps.core":
             continue
@@ -40,6 +40,5 @@ def demo_configuration_load() -> list[str]:
             if exc.name != f"{app_config.name}.demo":
                 raise
             continue
-        module.load_demo()
-        loaded.append(app_config.label)
-    return loaded
+        news += module.load_demo(base_url=base_url)
+    return news

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -18,6 +19,7 @@ def start_hub(data_dir: Path, log_path: Path) -> tuple[ManagedProcess, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     env |= {
         "JUNCTION_DATA_DIR": str(data_dir),
+        "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",  # as `make run` sets it for the demo
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "SCHEDULER_HEARTBEAT_SECONDS": "1",
     }
@@ -25,6 +27,14 @@ def start_hub(data_dir: Path, log_path: Path) -> tuple[ManagedProcess, str]:
     argv = [sys.executable, "manage.py", "junction_run", "--port", str(port)]
     hub = ManagedProcess([*argv, "--web-workers", "1", "--concurrency", "1"], log_path=log_path, env=env)
     return hub, f"http://127.0.0.1:{port}"
+
+
+def post_json(url: str, body: dict, headers: dict[str, str]) -> dict:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={**headers, "Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
 
 
 def health(base_url: str) -> dict:
@@ -49,6 +59,18 @@ def test_one_command_starts_web_worker_and_beat_and_ctrl_c_stops_them(tmp_path):
         password = (tmp_path / "data" / "demo_admin_password").read_text().strip()
         assert f"{base_url}/admin/" in hub.output()
         assert f"admin / {password}" in hub.output()
+        # The demo works out of the box: an order sent with the printed key reaches the (echo) ERP.
+        key = re.search(r"Demo API key of the web shop \(shown once\): (\S+)", hub.output()).group(1)
+        order = {"order": {"id": 12}, "customer": {"email": "ada@example.com"}}
+        accepted = post_json(f"{base_url}/api/v1/events/web_shop.order_placed", order, {"X-API-Key": key})
+        assert accepted["status"] == "accepted"
+        with sqlite3.connect(tmp_path / "data" / "junction.sqlite3") as db:
+            query = "SELECT state, tries_count FROM delivery_execution WHERE event_id = ?"
+            wait_for(
+                lambda: db.execute(query, [accepted["event_id"].replace("-", "")]).fetchone() == ("completed", 1),
+                timeout=30,
+                what="the demo order to reach the ERP",
+            )
     finally:
         exit_code = hub.stop(signal.SIGINT)
 

@@ -20,15 +20,16 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         username, password = demo_admin_ensure()
-        if not no_demo:
-            demo_configuration_load()
         base = f"http://{host}:{port}"
+        news = [] if no_demo else demo_configuration_load(base_url=base)
         self.stdout.write(
             self.style.SUCCESS("Junction is starting.")
             + f"\n  Admin:    {base}/admin/\n  Login:    {username} / {password}"
             + f"\n  API docs: {base}/api/docs/\n  Health:   {base}/healthz"
             + f"\n  Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
-            + f", broker: {settings.CELERY_BROKER_URL.split('://')[0]}\nPress Ctrl-C to stop.\n"
+            + f", broker: {settings.CELERY_BROKER_URL.split('://')[0]}\n"
+            + "".join(f"  {line}\n" for line in news)
+            + "Press Ctrl-C to stop.\n"
         )
         self.stdout.flush()
         services = hub_services(

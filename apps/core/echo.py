@@ -1,0 +1,24 @@
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.hub.outbound import SECRET_HEADERS
+
+
+class EchoApi(APIView):
+    """Answers with the request it got: a harmless target for trying actions (the demo uses it)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def _echo(self, request: Request, path: str = "") -> Response:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+        try:
+            body = request.data
+        except Exception:  # a body that is not JSON is echoed as text
+            body = request.body.decode(errors="replace")
+        return Response({"method": request.method, "path": path, "query": request.query_params, "headers": headers,
+                         "body": body})  # fmt: skip
+
+    get = post = put = patch = delete = _echo
