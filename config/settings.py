@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.hub",
     "apps.ingest",
     "apps.delivery",
+    "apps.checks",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,24 @@ EVENTSTORE_COMMAND_RETRIES = env.int("EVENTSTORE_COMMAND_RETRIES", default=5)
 CELERY_BEAT_SCHEDULE["eventstore-sweep"] = {
     "task": "apps.eventstore.tasks.sweep_subscriptions",
     "schedule": timedelta(seconds=env.int("EVENTSTORE_SWEEP_SECONDS", default=5)),
+}
+
+# --- Checks -----------------------------------------------------------------------------------
+#: Folders of check definitions (one <ID>.yaml each), the first folder winning for an id. Default:
+#: the shared Trento catalog beside the project when it is there, else no catalog.
+_SHARED_CATALOG = BASE_DIR.parent / "shared" / "trento-checks" / "catalog"
+CHECKS_CATALOG_DIRS = env.list("CHECKS_CATALOG_DIRS", default=[str(_SHARED_CATALOG)] * _SHARED_CATALOG.is_dir())
+#: An agent that has not posted its facts this long after an execution started is reported timed out.
+CHECKS_EXECUTION_TIMEOUT_SECONDS = env.int("CHECKS_EXECUTION_TIMEOUT_SECONDS", default=300)
+#: The longest an agent's GET of its facts requests waits for one to arrive (long polling).
+CHECKS_AGENT_LONG_POLL_SECONDS = env.int("CHECKS_AGENT_LONG_POLL_SECONDS", default=20)
+CELERY_BEAT_SCHEDULE["checks-sweep"] = {
+    "task": "apps.checks.tasks.sweep_executions",
+    "schedule": timedelta(seconds=env.int("CHECKS_SWEEP_SECONDS", default=15)),
+}
+CELERY_BEAT_SCHEDULE["checks-schedules"] = {
+    "task": "apps.checks.tasks.run_schedules",
+    "schedule": timedelta(seconds=env.int("CHECKS_SCHEDULES_SECONDS", default=30)),
 }
 
 # --- Logging --------------------------------------------------------------------------------
