@@ -438,6 +438,6 @@ class ContractAdmin(ConfiguredAdmin):
             f"<strong>{conditional_escape(part)}</strong>" if index % 2 else conditional_escape(part)
             for index, part in enumerate(contract.sentence.split("`"))
         ]
-        if contract.condition:
-            parts.append(format_html('<br><span class="quiet">only if {}</span>', contract.condition))
+        notes = [contract.name, *([f"only if {contract.condition}"] if contract.condition else [])]
+        parts.append(format_html('<br><span class="quiet">{}</span>', " · ".join(notes)))
         return mark_safe("".join(parts))
