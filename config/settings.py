@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "apps.ingest",
     "apps.delivery",
     "apps.checks",
+    "apps.discovery",
+    "apps.landscape",
 ]
 
 MIDDLEWARE = [
@@ -247,6 +249,34 @@ CELERY_BEAT_SCHEDULE["checks-sweep"] = {
 CELERY_BEAT_SCHEDULE["checks-schedules"] = {
     "task": "apps.checks.tasks.run_schedules",
     "schedule": timedelta(seconds=env.int("CHECKS_SCHEDULES_SECONDS", default=30)),
+}
+
+# --- Discovery and landscape ------------------------------------------------------------------
+#: Discoveries and discarded discoveries older than this are pruned daily (spec §2.1).
+DISCOVERY_RETENTION_DAYS = env.int("DISCOVERY_RETENTION_DAYS", default=10)
+DISCOVERY_PRUNE_BATCH_SIZE = env.int("DISCOVERY_PRUNE_BATCH_SIZE", default=1000)
+DISCOVERY_PRUNE_MAX_BATCHES = env.int("DISCOVERY_PRUNE_MAX_BATCHES", default=10000)
+#: How long one observation of a target may hold its lock (a crashed processor frees it then).
+DISCOVERY_LOCK_SECONDS = env.int("DISCOVERY_LOCK_SECONDS", default=60)
+#: A discovery still pending this long after it was received is processed by the sweep.
+DISCOVERY_SWEEP_GRACE_SECONDS = env.int("DISCOVERY_SWEEP_GRACE_SECONDS", default=30)
+DISCOVERY_SWEEP_LIMIT = env.int("DISCOVERY_SWEEP_LIMIT", default=1000)
+#: Heartbeats (spec §2.2): expiry = interval × (allowed missed + 1) + tolerance.
+HOST_HEARTBEAT_INTERVAL_SECONDS = env.int("HOST_HEARTBEAT_INTERVAL", default=5)
+HOST_HEARTBEAT_TOLERANCE_SECONDS = env.int("HOST_HEARTBEAT_TOLERANCE", default=1)
+HOST_HEARTBEAT_ALLOWED_MISSED = env.int("HOST_HEARTBEAT_ALLOWED_MISSED", default=0)
+HEARTBEAT_CHECK_LOCK_SECONDS = env.int("HEARTBEAT_CHECK_LOCK_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["landscape-heartbeats"] = {
+    "task": "apps.landscape.tasks.check_heartbeats_task",
+    "schedule": timedelta(seconds=env.int("HEARTBEAT_CHECK_SECONDS", default=10)),
+}
+CELERY_BEAT_SCHEDULE["discovery-sweep"] = {
+    "task": "apps.discovery.tasks.sweep_discoveries_task",
+    "schedule": timedelta(seconds=env.int("DISCOVERY_SWEEP_SECONDS", default=15)),
+}
+CELERY_BEAT_SCHEDULE["discovery-prune"] = {
+    "task": "apps.discovery.tasks.prune_discoveries_task",
+    "schedule": timedelta(days=1),
 }
 
 # --- Logging --------------------------------------------------------------------------------

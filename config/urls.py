@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include("apps.delivery.urls")),
     path("api/v1/", include("apps.hub.urls")),
     path("api/v1/", include("apps.checks.urls")),
+    path("api/v1/", include("apps.discovery.urls")),
+    path("api/v1/", include("apps.landscape.urls")),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

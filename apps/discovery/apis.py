@@ -1,0 +1,72 @@
+"""The agent-facing API, compatible with the Trento agent (spec §2)."""
+
+from uuid import UUID
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.discovery import services
+from apps.landscape.services import heartbeat_record
+
+API_KEY_HEADER = OpenApiParameter("X-Trento-Apikey", str, OpenApiParameter.HEADER, required=True)
+ERRORS = {401: "missing or wrong agent API key", 422: "the envelope breaks the collect contract (failing paths)"}
+
+
+class AgentApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    def authenticate_agent(self, request: Request) -> None:
+        services.agent_authenticate(request.headers.get("X-Trento-Apikey"))
+
+
+class CollectApi(AgentApi):
+    @extend_schema(
+        operation_id="discovery_collect",
+        summary="Send a discovery",
+        description="An agent's discovery envelope {agent_id, discovery_type, payload}. 202 once it is stored; "
+        "it is processed in the background, and a rejected one lands in the discarded discoveries.",
+        request=OpenApiTypes.OBJECT,
+        parameters=[API_KEY_HEADER],
+        responses={202: OpenApiTypes.OBJECT, **{c: OpenApiResponse(description=d) for c, d in ERRORS.items()}},
+    )
+    def post(self, request: Request) -> Response:
+        self.authenticate_agent(request)
+        services.discovery_receive(envelope=services.envelope_parse(request.body))
+        return Response({}, status=202)
+
+
+class CollectPreviewApi(AgentApi):
+    @extend_schema(
+        operation_id="discovery_collect_preview",
+        summary="Preview a discovery",
+        description="The commands this discovery would dispatch now, enriched, and the enrichment rejections. "
+        "Nothing is stored or changed.",
+        request=OpenApiTypes.OBJECT,
+        parameters=[API_KEY_HEADER],
+        responses={200: OpenApiTypes.OBJECT, **{c: OpenApiResponse(description=d) for c, d in ERRORS.items()}},
+    )
+    def post(self, request: Request) -> Response:
+        self.authenticate_agent(request)
+        return Response(services.discovery_preview(envelope=services.envelope_parse(request.body)))
+
+
+class HeartbeatApi(AgentApi):
+    @extend_schema(
+        operation_id="host_heartbeat",
+        summary="Agent heartbeat",
+        request=None,
+        parameters=[API_KEY_HEADER],
+        responses={
+            204: OpenApiResponse(description="recorded"),
+            401: OpenApiResponse(description=ERRORS[401]),
+            404: OpenApiResponse(description="the host was never registered"),
+        },
+    )
+    def post(self, request: Request, agent_id: UUID) -> Response:
+        self.authenticate_agent(request)
+        heartbeat_record(agent_id=agent_id, actor=f"agent {agent_id}")
+        return Response(status=204)

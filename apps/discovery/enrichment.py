@@ -1,0 +1,33 @@
+"""Command enrichment (spec §3.1): fill what only the read models know before a command is dispatched."""
+
+from dataclasses import replace
+
+from apps.eventstore.commands import Command, CommandRejected
+from apps.landscape import selectors
+from apps.landscape.commands import sap_system_id, stream_id
+
+
+def enrich(command: Command) -> Command:
+    if command.type == "RegisterApplicationInstance":
+        return _with_database(command)
+    return command
+
+
+def _with_database(command: Command) -> Command:
+    """An application instance belongs to the SAP system of the database serving its tenant at db_host."""
+    tenant, db_host = command.payload.get("tenant"), command.payload.get("db_host")
+    database = selectors.database_serving(tenant=tenant, db_host=db_host)
+    if database is None:
+        raise CommandRejected(
+            "associated_database_not_found",
+            f"No registered database has tenant {tenant!r} and an instance on a host with address {db_host!r}.",
+        )
+    system = sap_system_id(database.id, tenant)
+    payload = {
+        **command.payload,
+        "sap_system_id": system,
+        "database_id": str(database.id),
+        "database_health": database.health,
+        "database_stale_at": database.stale_at.isoformat() if database.stale_at else None,
+    }
+    return replace(command, stream_id=stream_id("sap_system_id", system), payload=payload)

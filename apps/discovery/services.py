@@ -1,0 +1,358 @@
+"""Receiving agent discoveries and turning them into landscape commands (spec §2.1, §3).
+
+In the request: authenticate, validate the envelope, compare its fingerprint with the last one
+processed for the agent and type (identical → nothing more), store it, answer 202. Once the row is
+committed a task processes it: policy → enrichment → dispatch, or a dead letter with the reason. A
+beat sweep re-runs envelopes whose task got lost.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid5
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.api import ApplicationError
+from apps.discovery.enrichment import enrich
+from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent, LastDiscovery
+from apps.discovery.policies import (
+    ClusterSapInstance,
+    InvalidDiscovery,
+    KnownApplicationInstance,
+    KnownDatabaseInstance,
+    PolicyContext,
+    cib_last_written,
+    policy_for,
+    validate_envelope,
+)
+from apps.eventstore.commands import Command, CommandRejected, dispatch
+from apps.eventstore.store import ConcurrencyError
+from apps.hub.models import ApiKey
+from apps.hub.services import agent_key_authenticate
+from apps.landscape import selectors
+from apps.landscape.commands import cluster_id, host_id
+from apps.landscape.models import ClusterEnrichment
+
+logger = logging.getLogger(__name__)
+
+CLUSTER_DISCOVERY = "ha_cluster_discovery"
+
+
+# --- the request ---------------------------------------------------------------------------------
+
+
+def agent_authenticate(key: str | None) -> ApiKey:
+    api_key = agent_key_authenticate(key) if key else None
+    if api_key is None:
+        raise ApplicationError("unauthorized", "A valid agent API key is required (X-Trento-Apikey).", status_code=401)
+    return api_key
+
+
+def envelope_parse(raw_body: bytes) -> dict[str, Any]:
+    """The envelope of a collect request; 422 with the failing paths when it breaks the contract."""
+    try:
+        envelope = json.loads(raw_body)
+    except ValueError:
+        raise ApplicationError("invalid_json", "The body is not JSON.", status_code=422) from None
+    errors = validate_envelope(envelope)
+    if not errors:
+        try:
+            policy_for(envelope["discovery_type"])
+        except InvalidDiscovery as invalid:
+            errors = invalid.errors
+    if errors:
+        raise ApplicationError(
+            "invalid_envelope",
+            "The discovery envelope is not valid.",
+            details=[error.as_dict() for error in errors],
+            status_code=422,
+        )
+    return envelope
+
+
+def policy_context(envelope: dict[str, Any], *, received_at: datetime | None = None) -> PolicyContext:
+    """The read-model facts the envelope's policy needs (only those: the others stay empty)."""
+    host, discovery_type = host_id(envelope["agent_id"]), envelope["discovery_type"]
+    if discovery_type == CLUSTER_DISCOVERY:
+        return PolicyContext(current_cluster_id=selectors.host_cluster_id(host), received_at=received_at)
+    if discovery_type == "saptune_discovery":
+        return PolicyContext(sap_running=selectors.host_runs_sap(host), received_at=received_at)
+    if discovery_type == "sap_system_discovery":
+        return PolicyContext(
+            application_instances=tuple(
+                KnownApplicationInstance(str(i.sap_system_id), i.sid or "", i.instance_number)
+                for i in selectors.host_application_instances(host)
+            ),
+            database_instances=tuple(
+                KnownDatabaseInstance(str(i.database_id), i.sid, i.instance_number)
+                for i in selectors.host_database_instances(host)
+            ),
+            cluster_sap_instances=tuple(
+                ClusterSapInstance(i.get("sid"), i.get("instance_number"), bool(i.get("mounted")))
+                for i in selectors.cluster_sap_instances(selectors.host_cluster_id(host))
+            ),
+            received_at=received_at,
+        )
+    return PolicyContext(received_at=received_at)
+
+
+def fingerprint(payload_hash: str, context: PolicyContext) -> str:
+    """Same payload in the same known context → same commands: that is what "identical" means."""
+    facts = {**asdict(context), "received_at": None}
+    return hashlib.sha256(f"{payload_hash}:{json.dumps(facts, sort_keys=True, default=str)}".encode()).hexdigest()
+
+
+def payload_hash(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def discovery_receive(*, envelope: dict[str, Any]) -> DiscoveryEvent | None:
+    """Store an accepted envelope and have it processed once committed; None when it is identical to the
+    last one processed for the agent and type (nothing more to do)."""
+    agent_id, discovery_type = UUID(envelope["agent_id"]), envelope["discovery_type"]
+    digest = payload_hash(envelope["payload"])
+    mark = fingerprint(digest, policy_context(envelope))
+    if LastDiscovery.objects.filter(agent_id=agent_id, discovery_type=discovery_type, fingerprint=mark).exists():
+        return None
+    discovery = DiscoveryEvent.objects.create(
+        agent_id=agent_id,
+        discovery_type=discovery_type,
+        payload=envelope["payload"],
+        payload_hash=digest,
+        fingerprint=mark,
+        received_at=timezone.now(),
+    )
+    _process_on_commit(discovery)
+    return discovery
+
+
+def _process_on_commit(discovery: DiscoveryEvent) -> None:
+    from apps.discovery.tasks import process_discovery_task
+
+    pk = discovery.pk
+    transaction.on_commit(lambda: process_discovery_task.delay(pk), robust=True)
+
+
+def discovery_preview(*, envelope: dict[str, Any]) -> dict[str, Any]:
+    """The commands an envelope would dispatch now (enriched), and the enrichment rejections; no writes."""
+    context = policy_context(envelope, received_at=timezone.now())
+    try:
+        commands = policy_for(envelope["discovery_type"])(envelope, context)
+    except InvalidDiscovery as invalid:
+        raise ApplicationError(
+            "invalid_discovery",
+            "The policy cannot use this discovery.",
+            details=[error.as_dict() for error in invalid.errors],
+            status_code=422,
+        ) from None
+    preview: dict[str, Any] = {"commands": [], "rejections": []}
+    for command in commands:
+        try:
+            command = enrich(command)
+        except CommandRejected as rejection:
+            preview["rejections"].append({"type": command.type, "code": rejection.code, "message": rejection.message})
+            continue
+        preview["commands"].append({"type": command.type, "stream_id": command.stream_id, "payload": command.payload})
+    return preview
+
+
+# --- processing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rejection:
+    command_type: str
+    code: str
+    message: str
+
+
+def _lock_keys(discovery: DiscoveryEvent) -> list[str]:
+    """One observation of a target at a time: the agent's discovery type, and a cluster as a whole."""
+    keys = [f"discovery:lock:{discovery.agent_id}:{discovery.discovery_type}"]
+    payload = discovery.payload
+    if (
+        discovery.discovery_type == CLUSTER_DISCOVERY
+        and isinstance(payload, dict)
+        and isinstance(payload.get("Id"), str)
+    ):
+        keys.append(f"discovery:lock:cluster:{cluster_id(payload['Id'])}")
+    return keys
+
+
+def _acquire(keys: list[str]) -> bool:
+    """Non-blocking: take every lock or none."""
+    taken = []
+    for key in keys:
+        if not cache.add(key, 1, timeout=settings.DISCOVERY_LOCK_SECONDS):
+            cache.delete_many(taken)
+            return False
+        taken.append(key)
+    return True
+
+
+def _finish(discovery: DiscoveryEvent, state: str) -> None:
+    discovery.state, discovery.processed_at = state, timezone.now()
+    discovery.save(update_fields=["state", "processed_at"])
+
+
+def discovery_process(*, discovery_id: int) -> str | None:
+    """Process one stored envelope; return the state it ends in (None: not pending, or to be retried).
+
+    A concurrent observation of the same target drops it (the agent sends again soon); a newer
+    envelope of the same agent and type supersedes it.
+    """
+    discovery = DiscoveryEvent.objects.filter(pk=discovery_id, state=DiscoveryEvent.State.PENDING).first()
+    if discovery is None:
+        return None
+    keys = _lock_keys(discovery)
+    if not _acquire(keys):
+        _finish(discovery, DiscoveryEvent.State.DROPPED)
+        return DiscoveryEvent.State.DROPPED
+    try:
+        newer = DiscoveryEvent.objects.filter(
+            agent_id=discovery.agent_id, discovery_type=discovery.discovery_type, pk__gt=discovery.pk
+        )
+        if newer.exists():
+            _finish(discovery, DiscoveryEvent.State.SUPERSEDED)
+            return DiscoveryEvent.State.SUPERSEDED
+        try:
+            rejections = _run(discovery)
+        except ConcurrencyError:
+            logger.warning("Discovery %s hit a busy stream; the sweep will run it again", discovery.pk)
+            return None
+        if rejections is None:
+            LastDiscovery.objects.update_or_create(
+                agent_id=discovery.agent_id,
+                discovery_type=discovery.discovery_type,
+                defaults={"fingerprint": discovery.fingerprint, "processed_at": timezone.now()},
+            )
+            _finish(discovery, DiscoveryEvent.State.PROCESSED)
+            return DiscoveryEvent.State.PROCESSED
+        _discard(discovery, rejections)
+        return DiscoveryEvent.State.DISCARDED
+    finally:
+        cache.delete_many(keys)
+
+
+def _envelope(discovery: DiscoveryEvent) -> dict[str, Any]:
+    return {
+        "agent_id": str(discovery.agent_id),
+        "discovery_type": discovery.discovery_type,
+        "payload": discovery.payload,
+    }
+
+
+def _run(discovery: DiscoveryEvent) -> list[Rejection] | None:
+    """Policy → enrichment → dispatch of every command; the rejections, or None when all went through."""
+    envelope = _envelope(discovery)
+    try:
+        commands = policy_for(discovery.discovery_type)(
+            envelope, policy_context(envelope, received_at=discovery.received_at)
+        )
+    except InvalidDiscovery as invalid:
+        return [Rejection("", "invalid_discovery", str(invalid))]
+    if discovery.discovery_type == CLUSTER_DISCOVERY and isinstance(discovery.payload, dict):
+        _record_cib_last_written(discovery.payload)
+    rejections = []
+    for index, command in enumerate(commands):
+        command = Command(
+            command.type,
+            command.stream_id,
+            command.payload,
+            # Deterministic: running the envelope again after a crash does not apply a command twice.
+            command_id=uuid5(discovery.envelope_id, str(index)),
+            cause_id=discovery.envelope_id,
+            correlation_id=discovery.correlation_id,
+            actor=f"agent {discovery.agent_id}",
+        )
+        try:
+            dispatch(enrich(command))
+        except CommandRejected as rejection:
+            rejections.append(Rejection(command.type, rejection.code, rejection.message))
+        except ConcurrencyError:
+            raise
+        except Exception as exc:
+            logger.exception("Discovery %s: %s failed", discovery.pk, command.type)
+            rejections.append(Rejection(command.type, "error", f"{type(exc).__name__}: {exc}"))
+    return rejections or None
+
+
+def _record_cib_last_written(payload: dict[str, Any]) -> None:
+    """A side table, not an event: the CIB is rewritten far more often than anything users care about."""
+    if isinstance(payload.get("Id"), str):
+        ClusterEnrichment.objects.update_or_create(
+            cluster_id=cluster_id(payload["Id"]), defaults={"cib_last_written": cib_last_written(payload)}
+        )
+
+
+def _discard(discovery: DiscoveryEvent, rejections: list[Rejection]) -> None:
+    with transaction.atomic():
+        DiscardedDiscoveryEvent.objects.create(
+            discovery=discovery,
+            agent_id=discovery.agent_id,
+            discovery_type=discovery.discovery_type,
+            payload=discovery.payload,
+            code=rejections[0].code,
+            reason="; ".join(f"{r.command_type + ': ' if r.command_type else ''}{r.message}" for r in rejections),
+            details=[asdict(r) for r in rejections],
+            discarded_at=timezone.now(),
+        )
+        _finish(discovery, DiscoveryEvent.State.DISCARDED)
+
+
+def discarded_retry(*, discarded: DiscardedDiscoveryEvent) -> str | None:
+    """Process a dead letter's envelope again, now, as a new discovery; the dead letter goes if it passes."""
+    envelope = {
+        "agent_id": str(discarded.agent_id),
+        "discovery_type": discarded.discovery_type,
+        "payload": discarded.payload,
+    }
+    digest = payload_hash(discarded.payload)
+    discovery = DiscoveryEvent.objects.create(
+        agent_id=discarded.agent_id,
+        discovery_type=discarded.discovery_type,
+        payload=discarded.payload,
+        payload_hash=digest,
+        fingerprint=fingerprint(digest, policy_context(envelope)),
+        received_at=timezone.now(),
+    )
+    state = discovery_process(discovery_id=discovery.pk)
+    if state == DiscoveryEvent.State.PROCESSED:
+        discarded.delete()
+    return state
+
+
+def discoveries_sweep(*, grace: timedelta | None = None) -> int:
+    """Process envelopes still pending after the grace period (their task was lost); return how many."""
+    grace = timedelta(seconds=settings.DISCOVERY_SWEEP_GRACE_SECONDS) if grace is None else grace
+    pending = DiscoveryEvent.objects.filter(
+        state=DiscoveryEvent.State.PENDING, received_at__lte=timezone.now() - grace
+    ).order_by("pk")
+    done = 0
+    for pk in pending.values_list("pk", flat=True)[: settings.DISCOVERY_SWEEP_LIMIT]:
+        done += discovery_process(discovery_id=pk) is not None
+    return done
+
+
+def discoveries_prune(*, now: datetime | None = None) -> int:
+    """Delete discoveries and dead letters older than the retention, in batches; return how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.DISCOVERY_RETENTION_DAYS)
+    deleted = 0
+    for model, field in ((DiscardedDiscoveryEvent, "discarded_at"), (DiscoveryEvent, "received_at")):
+        for _ in range(settings.DISCOVERY_PRUNE_MAX_BATCHES):
+            batch = list(
+                model.objects.filter(**{f"{field}__lt": cutoff}).values_list("pk", flat=True)[
+                    : settings.DISCOVERY_PRUNE_BATCH_SIZE
+                ]
+            )
+            if not batch:
+                break
+            deleted += model.objects.filter(pk__in=batch).delete()[0]
+    return deleted

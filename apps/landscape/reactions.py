@@ -1,0 +1,164 @@
+"""The process manager (spec §5) and the reactions that keep the model coherent (spec §6).
+
+Each reaction turns one event into follow-up commands, reading the read models for what the event
+does not say (which cluster and instances live on a host, which SAP systems use a database). The
+subscriber only runs them once the projections have read past the event, so what they read is at
+least as new as the event.
+"""
+
+from collections.abc import Callable
+
+from apps.eventstore.commands import Command
+from apps.eventstore.store import RecordedEvent
+from apps.landscape.commands import caused_by
+from apps.landscape.models import ApplicationInstance, Database, DatabaseInstance, Host, SapSystem
+
+Reaction = Callable[[RecordedEvent], list[Command]]
+REACTIONS: dict[str, Reaction] = {}
+
+
+def reacts_to(event_type: str) -> Callable[[Reaction], Reaction]:
+    def register(function: Reaction) -> Reaction:
+        REACTIONS[event_type] = function
+        return function
+
+    return register
+
+
+def reactions_for(event: RecordedEvent) -> list[Command]:
+    reaction = REACTIONS.get(event.type)
+    return reaction(event) if reaction else []
+
+
+def _instance_key(instance: ApplicationInstance | DatabaseInstance) -> dict[str, str]:
+    return {"host_id": str(instance.host_id), "instance_number": instance.instance_number}
+
+
+@reacts_to("HeartbeatFailed")
+def mark_host_data_stale(event: RecordedEvent) -> list[Command]:
+    """The agent stopped: what it reported can no longer be trusted (stale), it is not gone."""
+    host_id = event.data["host_id"]
+    stale_at = event.recorded_at.isoformat()
+    commands = [
+        caused_by(
+            event,
+            "MarkDatabaseInstanceDataStale",
+            {"database_id": str(i.database_id), **_instance_key(i), "stale_at": stale_at},
+        )
+        for i in DatabaseInstance.objects.filter(host_id=host_id)
+    ]
+    commands += [
+        caused_by(
+            event,
+            "MarkApplicationInstanceDataStale",
+            {"sap_system_id": str(i.sap_system_id), **_instance_key(i), "stale_at": stale_at},
+        )
+        for i in ApplicationInstance.objects.filter(host_id=host_id)
+    ]
+    cluster_id = Host.objects.filter(id=host_id).values_list("cluster_id", flat=True).first()
+    if cluster_id:
+        commands.append(
+            caused_by(
+                event, "MarkClusterHostStale", {"cluster_id": str(cluster_id), "host_id": host_id, "stale_at": stale_at}
+            )
+        )
+    return commands
+
+
+@reacts_to("HostDeregistrationRequested")
+def deregister_host(event: RecordedEvent) -> list[Command]:
+    """Remove the host's instances and cluster membership, then the host itself."""
+    host_id = event.data["host_id"]
+    at = event.data.get("requested_at") or event.recorded_at.isoformat()
+    commands = [
+        caused_by(
+            event,
+            "DeregisterDatabaseInstance",
+            {"database_id": str(i.database_id), **_instance_key(i), "deregistered_at": at},
+        )
+        for i in DatabaseInstance.objects.filter(host_id=host_id)
+    ]
+    commands += [
+        caused_by(
+            event,
+            "DeregisterApplicationInstance",
+            {"sap_system_id": str(i.sap_system_id), **_instance_key(i), "deregistered_at": at},
+        )
+        for i in ApplicationInstance.objects.filter(host_id=host_id)
+    ]
+    cluster_id = Host.objects.filter(id=host_id).values_list("cluster_id", flat=True).first()
+    if cluster_id:
+        commands.append(
+            caused_by(
+                event,
+                "DeregisterClusterHost",
+                {"cluster_id": str(cluster_id), "host_id": host_id, "deregistered_at": at},
+            )
+        )
+    commands.append(caused_by(event, "DeregisterHost", {"host_id": host_id, "deregistered_at": at}))
+    return commands
+
+
+def _sap_systems_of(database_id: str, *, deregistered: bool) -> list[str]:
+    systems = SapSystem.objects.filter(
+        database_id=database_id, registered=True, deregistered_at__isnull=not deregistered
+    ).order_by("id")
+    return [str(pk) for pk in systems.values_list("id", flat=True)]
+
+
+@reacts_to("DatabaseHealthChanged")
+def propagate_database_health(event: RecordedEvent) -> list[Command]:
+    health = event.data["health"]
+    return [
+        caused_by(event, "UpdateDatabaseHealth", {"sap_system_id": system, "database_health": health})
+        for system in _sap_systems_of(event.data["database_id"], deregistered=False)
+    ]
+
+
+@reacts_to("DatabaseDataMarkedStale")
+def propagate_database_stale(event: RecordedEvent) -> list[Command]:
+    stale_at = event.data["stale_at"]
+    return [
+        caused_by(event, "UpdateDatabaseStaleAt", {"sap_system_id": system, "database_stale_at": stale_at})
+        for system in _sap_systems_of(event.data["database_id"], deregistered=False)
+    ]
+
+
+@reacts_to("DatabaseDataMarkedInSync")
+def propagate_database_in_sync(event: RecordedEvent) -> list[Command]:
+    return [
+        caused_by(event, "UpdateDatabaseStaleAt", {"sap_system_id": system, "database_stale_at": None})
+        for system in _sap_systems_of(event.data["database_id"], deregistered=False)
+    ]
+
+
+@reacts_to("DatabaseDeregistered")
+def deregister_sap_systems(event: RecordedEvent) -> list[Command]:
+    at = event.data.get("deregistered_at") or event.recorded_at.isoformat()
+    return [
+        caused_by(event, "DeregisterSapSystem", {"sap_system_id": system, "deregistered_at": at})
+        for system in _sap_systems_of(event.data["database_id"], deregistered=False)
+    ]
+
+
+@reacts_to("DatabaseTenantsUpdated")
+def deregister_sap_systems_of_removed_tenants(event: RecordedEvent) -> list[Command]:
+    tenants = {tenant.get("name") for tenant in event.data.get("tenants") or []}
+    systems = SapSystem.objects.filter(
+        database_id=event.data["database_id"], registered=True, deregistered_at__isnull=True
+    ).exclude(tenant__in=tenants)
+    at = event.recorded_at.isoformat()
+    return [
+        caused_by(event, "DeregisterSapSystem", {"sap_system_id": str(pk), "deregistered_at": at})
+        for pk in systems.order_by("id").values_list("id", flat=True)
+    ]
+
+
+@reacts_to("DatabaseRestored")
+def restore_sap_systems(event: RecordedEvent) -> list[Command]:
+    database_id = event.data["database_id"]
+    health = Database.objects.filter(id=database_id).values_list("health", flat=True).first() or "unknown"
+    return [
+        caused_by(event, "RestoreSapSystem", {"sap_system_id": system, "database_health": health})
+        for system in _sap_systems_of(database_id, deregistered=True)
+    ]

@@ -1,0 +1,80 @@
+"""Landscape writes outside the aggregates: heartbeats, their expiry, deregistration requests."""
+
+import logging
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from apps.core.api import ApplicationError
+from apps.eventstore.commands import CommandRejected, dispatch
+from apps.eventstore.store import RecordedEvent
+from apps.landscape import selectors
+from apps.landscape.aggregates.health import CRITICAL, PASSING
+from apps.landscape.commands import build, host_id
+from apps.landscape.models import Heartbeat, Host
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_CHECK_LOCK = "landscape:heartbeat-check"
+
+
+def heartbeat_expiry() -> timedelta:
+    """interval * (allowed missed + 1) + tolerance (spec §2.2: 6 s by default)."""
+    return timedelta(
+        seconds=settings.HOST_HEARTBEAT_INTERVAL_SECONDS * (settings.HOST_HEARTBEAT_ALLOWED_MISSED + 1)
+        + settings.HOST_HEARTBEAT_TOLERANCE_SECONDS
+    )
+
+
+def host_not_found(agent_id: UUID | str) -> ApplicationError:
+    return ApplicationError("host_not_found", f"No host {agent_id} is registered.", status_code=404)
+
+
+def heartbeat_record(*, agent_id: UUID, actor: str) -> list[RecordedEvent]:
+    """Store the beat; only a host not already passing gets an UpdateHeartbeat (a transition)."""
+    heartbeat = selectors.host_heartbeat(str(agent_id))
+    if heartbeat is None:
+        raise host_not_found(agent_id)
+    now = timezone.now()
+    if not Heartbeat.objects.filter(agent_id=agent_id).update(timestamp=now):
+        Heartbeat.objects.update_or_create(agent_id=agent_id, defaults={"timestamp": now})
+    if heartbeat == PASSING:
+        return []
+    return dispatch(build("UpdateHeartbeat", {"host_id": host_id(agent_id), "heartbeat": PASSING}, actor=actor))
+
+
+def heartbeats_check(*, now: datetime | None = None) -> int:
+    """Mark every passing host whose last beat is older than the expiry critical; return how many.
+
+    Beat runs this every few seconds; a cache lock keeps it to one runner at a time.
+    """
+    if not cache.add(HEARTBEAT_CHECK_LOCK, 1, timeout=settings.HEARTBEAT_CHECK_LOCK_SECONDS):
+        return 0
+    try:
+        deadline = (now or timezone.now()) - heartbeat_expiry()
+        alive = Heartbeat.objects.filter(timestamp__gte=deadline).values("agent_id")
+        expired = Host.objects.filter(heartbeat=PASSING, deregistered_at__isnull=True).exclude(id__in=alive)
+        marked = 0
+        for agent_id in expired.values_list("id", flat=True):
+            command = build("UpdateHeartbeat", {"host_id": str(agent_id), "heartbeat": CRITICAL}, actor="scheduler")
+            try:
+                marked += bool(dispatch(command))
+            except CommandRejected as rejection:
+                logger.warning("Heartbeat of host %s not marked critical: %s", agent_id, rejection.message)
+        return marked
+    finally:
+        cache.delete(HEARTBEAT_CHECK_LOCK)
+
+
+def host_deregistration_request(*, host: UUID, actor: str) -> list[RecordedEvent]:
+    """Ask to remove a host whose agent is gone; refused (``host_alive``) while it still beats."""
+    if selectors.host_heartbeat(str(host)) is None:
+        raise host_not_found(host)
+    now = timezone.now()
+    last = Heartbeat.objects.filter(agent_id=host).values_list("timestamp", flat=True).first()
+    alive = last is not None and last + timedelta(seconds=settings.HOST_HEARTBEAT_INTERVAL_SECONDS) > now
+    payload = {"host_id": str(host), "requested_at": now.isoformat(), "heartbeat": PASSING if alive else CRITICAL}
+    return dispatch(build("RequestHostDeregistration", payload, actor=actor))

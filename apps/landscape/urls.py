@@ -1,0 +1,15 @@
+from django.urls import path
+
+from apps.landscape import apis
+
+urlpatterns = [
+    path("hosts", apis.HostListApi.as_view(), name="host-list"),
+    path("hosts/<uuid:pk>", apis.HostDetailApi.as_view(), name="host-detail"),
+    path("clusters", apis.ClusterListApi.as_view(), name="cluster-list"),
+    path("clusters/<uuid:pk>", apis.ClusterDetailApi.as_view(), name="cluster-detail"),
+    path("databases", apis.DatabaseListApi.as_view(), name="database-list"),
+    path("databases/<uuid:pk>", apis.DatabaseDetailApi.as_view(), name="database-detail"),
+    path("sap_systems", apis.SapSystemListApi.as_view(), name="sap-system-list"),
+    path("sap_systems/health", apis.SapSystemsHealthApi.as_view(), name="sap-systems-health"),
+    path("sap_systems/<uuid:pk>", apis.SapSystemDetailApi.as_view(), name="sap-system-detail"),
+]
