@@ -6,7 +6,7 @@ hides it (soft delete). Credentials are returned once, by the call that creates 
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.request import Request
@@ -57,6 +57,7 @@ class SystemApiKeysApi(APIView):
 
     authentication_classes = AUTHENTICATION
 
+    @extend_schema_serializer(component_name="ApiKeyCreateInput")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=120, help_text="What the key is for, e.g. 'production'.")
 
