@@ -98,7 +98,13 @@ def sysctl(argument: str) -> Any:
         raise GatherError("sysctl_missing_argument", "sysctl needs a parameter name, e.g. vm.swappiness")
     path = Path("/proc/sys", *argument.split("."))
     if path.is_dir():
-        return {child.name: sysctl(f"{argument}.{child.name}") for child in sorted(path.iterdir())}
+        values = {}
+        for child in sorted(path.iterdir()):
+            try:
+                values[child.name] = sysctl(f"{argument}.{child.name}")
+            except GatherError:
+                continue  # write-only parameters (vm.compact_memory …), as ``sysctl -a`` leaves them out
+        return values
     try:
         return " ".join(path.read_text().split())
     except PermissionError:
