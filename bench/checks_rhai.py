@@ -70,8 +70,11 @@ def cib_workload(catalog: dict[str, dict[str, Any]]) -> list[tuple[str, Any, dic
     """Azure fencing checks against a CIB-sized fact: 200 primitives with 8 attributes each,
     the fence agent last, and 40 cluster properties."""
     primitives = [
-        {"id": f"rsc_{i}", "type": "IPaddr2",
-         "instance_attributes": {"nvpair": [{"name": f"p{j}", "value": j} for j in range(8)]}}
+        {
+            "id": f"rsc_{i}",
+            "type": "IPaddr2",
+            "instance_attributes": {"nvpair": [{"name": f"p{j}", "value": j} for j in range(8)]},
+        }
         for i in range(200)
     ] + [azure_fence()]
     props = bootstrap(**{f"prop_{i}": i for i in range(38)}, stonith_timeout=900, concurrent_fencing=True)
@@ -111,8 +114,10 @@ def main() -> None:
     rows = [
         ("catalog checks", f"{len(catalog)}"),
         ("expressions compiled (expect*, when, ${} messages)", f"{len(sources)}"),
-        ("cold compile, whole catalog (min / median of 7)",
-         f"{min(compile_ms):.1f} / {statistics.median(compile_ms):.1f} ms"),
+        (
+            "cold compile, whole catalog (min / median of 7)",
+            f"{min(compile_ms):.1f} / {statistics.median(compile_ms):.1f} ms",
+        ),
         (f"evaluations/s, all {len(items)} workload items", f"{bench_eval(items):,.0f}"),
         (f"evaluations/s, {len(one_liners)} one-liners", f"{bench_eval(one_liners):,.0f}"),
         (f"evaluations/s, {len(scripts)} multi-line scripts", f"{bench_eval(scripts):,.0f}"),

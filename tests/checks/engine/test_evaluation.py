@@ -116,9 +116,7 @@ def test_fact_gathering_error_takes_the_check_severity(catalog: Catalog):
         }
     ]
     # the agent with an error contributes nothing, so the expectation cannot hold
-    assert warned.expectation_results == [
-        ExpectationResult("expectations_hacluster_passwd_changed", "expect", False)
-    ]
+    assert warned.expectation_results == [ExpectationResult("expectations_hacluster_passwd_changed", "expect", False)]
 
 
 def test_timeout_is_always_critical(catalog: Catalog):
@@ -216,9 +214,7 @@ def test_expect_enum_unknown_results_are_critical_with_default_messages(tmp_path
 
     result = _evaluate(check, {"a": {"answer": "warning"}, "b": {"answer": "bogus"}, "c": {"answer": None}})
 
-    assert [
-        (e.return_value, e.failure_message) for a in "abc" for e in _agent(result, a).expectation_evaluations
-    ] == [
+    assert [(e.return_value, e.failure_message) for a in "abc" for e in _agent(result, a).expectation_evaluations] == [
         (Result.WARNING, "Expectation not met"),
         (Result.CRITICAL, "Expectation not met"),
         (Result.CRITICAL, "Expectation not met"),
@@ -227,9 +223,7 @@ def test_expect_enum_unknown_results_are_critical_with_default_messages(tmp_path
 
 
 def test_non_boolean_expect_fails_without_a_message(tmp_path: Path):
-    check = make_check(
-        tmp_path, expectations=[{"name": "e", "expect": "facts.answer", "failure_message": "no"}]
-    )
+    check = make_check(tmp_path, expectations=[{"name": "e", "expect": "facts.answer", "failure_message": "no"}])
 
     result = _evaluate(check, {"a": {"answer": 5}})
 
@@ -240,9 +234,7 @@ def test_non_boolean_expect_fails_without_a_message(tmp_path: Path):
 def test_failing_interpolation_falls_back_to_the_default_message(tmp_path: Path):
     check = make_check(
         tmp_path,
-        expectations=[
-            {"name": "e", "expect": "facts.answer == 42", "failure_message": "got ${facts.nothing}"}
-        ],
+        expectations=[{"name": "e", "expect": "facts.answer == 42", "failure_message": "got ${facts.nothing}"}],
     )
 
     result = _evaluate(check, {"a": {"answer": 1}})
@@ -282,9 +274,7 @@ def test_every_expectation_is_evaluated_in_order(catalog: Catalog):
 
     result = _evaluate(check, {"a": {"corosync_nodes": []}})
 
-    assert [e.name for e in _agent(result, "a").expectation_evaluations] == [
-        e.name for e in check.expectations
-    ]
+    assert [e.name for e in _agent(result, "a").expectation_evaluations] == [e.name for e in check.expectations]
     assert len(result.expectation_results) == 2
 
 

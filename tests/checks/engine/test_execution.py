@@ -98,9 +98,7 @@ def test_full_execution_with_a_timed_out_agent(catalog: Catalog):
 def test_execution_result_is_the_worst_check_result(catalog: Catalog):
     checks = catalog.select(["156F64", "790926"], ENV)
     targets = [Target("a", ["156F64", "790926"])]
-    gathered = {
-        "a": {"156F64": {"corosync_token_timeout": 30000}, "790926": {"hacluster_has_default_password": True}}
-    }
+    gathered = {"a": {"156F64": {"corosync_token_timeout": 30000}, "790926": {"hacluster_has_default_password": True}}}
 
     result = evaluate_execution("e", "g", checks, targets, gathered, ENV)
 

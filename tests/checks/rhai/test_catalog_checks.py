@@ -95,9 +95,7 @@ def hana_resources(nvpair_name: str, value: Any, kind: str = "master") -> dict[s
                         "id": "rsc_SAPHana_PRD_HDB00",
                         "type": "SAPHana",
                         "provider": "suse",
-                        "instance_attributes": {
-                            "nvpair": [{"id": "nv1", "name": nvpair_name, "value": value}]
-                        },
+                        "instance_attributes": {"nvpair": [{"id": "nv1", "name": nvpair_name, "value": value}]},
                     }
                 ],
             }
@@ -542,9 +540,7 @@ CASES = [
                 "cluster_sids": ascs_ers_sids(),
                 "cib_configuration": {
                     "constraints": {
-                        "rsc_colocation": [
-                            {"rsc": "grp_NWP_ERS10", "with-rsc": "grp_NWP_ASCS00", "score": -5000}
-                        ]
+                        "rsc_colocation": [{"rsc": "grp_NWP_ERS10", "with-rsc": "grp_NWP_ASCS00", "score": -5000}]
                     }
                 },
             },
@@ -552,9 +548,7 @@ CASES = [
                 "cluster_sids": ascs_ers_sids(),
                 "cib_configuration": {
                     "constraints": {
-                        "rsc_colocation": [
-                            {"rsc": "grp_NWP_ERS10", "with-rsc": "grp_NWP_ASCS00", "score": 5000}
-                        ]
+                        "rsc_colocation": [{"rsc": "grp_NWP_ERS10", "with-rsc": "grp_NWP_ASCS00", "score": 5000}]
                     }
                 },
             },
@@ -589,9 +583,7 @@ CASES = [
                         "group": [
                             {
                                 "id": "grp_NWP_ASCS00",
-                                "primitive": [
-                                    {"type": "SAPStartSrv", "operations": {"op": [{"name": "monitor"}]}}
-                                ],
+                                "primitive": [{"type": "SAPStartSrv", "operations": {"op": [{"name": "monitor"}]}}],
                             }
                         ]
                     }
@@ -630,15 +622,11 @@ CASES = [
         outcomes={
             True: {
                 "cluster_sids": ascs_ers_sids(),
-                "enabled_instances": [
-                    {"name": "/etc/systemd/system/multi-user.target.wants/SAPABC_00.service"}
-                ],
+                "enabled_instances": [{"name": "/etc/systemd/system/multi-user.target.wants/SAPABC_00.service"}],
             },
             False: {
                 "cluster_sids": ascs_ers_sids(),
-                "enabled_instances": [
-                    {"name": "/etc/systemd/system/multi-user.target.wants/SAPNWP_10.service"}
-                ],
+                "enabled_instances": [{"name": "/etc/systemd/system/multi-user.target.wants/SAPNWP_10.service"}],
             },
         },
     ),
@@ -667,9 +655,7 @@ CASES = [
         "553B84",
         "expectations_topology_configured",
         outcomes={
-            True: {
-                "resources": {"clone": [{"primitive": [{"provider": "suse", "type": "SAPHanaTopology"}]}]}
-            },
+            True: {"resources": {"clone": [{"primitive": [{"provider": "suse", "type": "SAPHanaTopology"}]}]}},
             False: {"resources": {"clone": [{"primitive": [{"provider": "heartbeat", "type": "IPaddr2"}]}]}},
         },
     ),
@@ -799,16 +785,8 @@ SAME_CASES = [
         "3A9890",
         "overrides_identical",
         [
-            {
-                "saptune_note_verify": {
-                    "result": {"verifications": [{"parameter": "a", "override_value": "1"}]}
-                }
-            },
-            {
-                "saptune_note_verify": {
-                    "result": {"verifications": [{"parameter": "a", "override_value": "2"}]}
-                }
-            },
+            {"saptune_note_verify": {"result": {"verifications": [{"parameter": "a", "override_value": "1"}]}}},
+            {"saptune_note_verify": {"result": {"verifications": [{"parameter": "a", "override_value": "2"}]}}},
         ],
         False,
     ),
@@ -893,11 +871,7 @@ MESSAGES = [
         "verify_warnings",
         "failure_message",
         {},
-        {
-            "saptune_note_verify": {
-                "messages": [{"priority": "WARNING"}, {"priority": "WARNING"}, {"priority": "NOTE"}]
-            }
-        },
+        {"saptune_note_verify": {"messages": [{"priority": "WARNING"}, {"priority": "WARNING"}, {"priority": "NOTE"}]}},
         "A 'saptune verify' was expected to report **NO** warnings but reported '2' warnings.",
     ),
     (
@@ -939,6 +913,4 @@ def test_catalog_message_interpolation(
 def test_value_conditions_see_only_env(catalog: dict[str, dict[str, Any]]) -> None:
     assert resolve_values(catalog["156F64"], {"provider": "aws"}) == {"expected_token_timeout": 30000}
     assert resolve_values(catalog["156F64"], {}) == {"expected_token_timeout": 5000}
-    assert resolve_values(catalog["3A59DC"], {"cluster_type": "hana_scale_out"}) == {
-        "expected_solution": "HANA"
-    }
+    assert resolve_values(catalog["3A59DC"], {"cluster_type": "hana_scale_out"}) == {"expected_solution": "HANA"}

@@ -21,7 +21,7 @@ HOSTILE = [
     ("let a = [1]; loop { a = [a, a]; }", "array too large"),
     ("let a = [1]; loop { a.push(a); }", "array too large"),
     ("let m = #{}; for i in 0..1000000 { m.set(`${i}`, i); }", "map too large"),
-    ('let a = [1]; for i in 0..30 { a = a + a; } a.len()', "array too large"),
+    ("let a = [1]; for i in 0..30 { a = a + a; } a.len()", "array too large"),
 ]
 SMALL = Limits(max_operations=20_000, max_string_length=10_000, max_array_size=5_000, max_map_size=500)
 
@@ -61,8 +61,19 @@ def test_deeply_nested_source_is_a_syntax_error() -> None:
 
 @pytest.mark.parametrize(
     "source",
-    ["facts.__class__", "facts.__dict__", "\"\".__class__", "facts.keys.__globals__", "facts[\"__class__\"]",
-     "type_of.__code__", "import \"os\"", "eval(\"1\")", "print(1)", "debug(1)", "Fn(\"print\")"],
+    [
+        "facts.__class__",
+        "facts.__dict__",
+        '"".__class__',
+        "facts.keys.__globals__",
+        'facts["__class__"]',
+        "type_of.__code__",
+        'import "os"',
+        'eval("1")',
+        "print(1)",
+        "debug(1)",
+        'Fn("print")',
+    ],
 )
 def test_no_way_to_python(source: str) -> None:
     with pytest.raises((RhaiRuntimeError, RhaiSyntaxError)):

@@ -101,12 +101,12 @@ VALUES: list[tuple[str, Any]] = [
     ('parse_float("1.5")', 1.5),
     ("(42).to_string()", "42"),
     ("to_string(42)", "42"),
-    ('let s = "abc"; s[1] = \'X\'; s', "aXc"),
+    ("let s = \"abc\"; s[1] = 'X'; s", "aXc"),
     # template strings
     ("`plain`", "plain"),
     ("`a${1 + 1}b`", "a2b"),
     (
-        "`${facts.s}, ${values.n * 2} ${[1, \"x\"]} ${#{b: 1, a: ()}} ${()}`",
+        '`${facts.s}, ${values.n * 2} ${[1, "x"]} ${#{b: 1, a: ()}} ${()}`',
         'Hello, 4 [1, "x"] #{"a": (), "b": 1} ',
     ),
     ('`${ `inner ${ "}" }` }`', "inner }"),
@@ -164,13 +164,13 @@ VALUES: list[tuple[str, Any]] = [
     ("facts.m.nested.k[1]", 20),
     ("facts.m.nested.k[-1]", 20),
     ("facts.list[values.n]", 3),
-    ("facts[\"m\"].a", 1),
-    ("facts.m.contains(\"a\")", True),
-    ("facts.m.contains(\"zz\")", False),
+    ('facts["m"].a', 1),
+    ('facts.m.contains("a")', True),
+    ('facts.m.contains("zz")', False),
     ("facts.null?.x", UNIT),
     ("facts.null ?? 5", 5),
     ("facts.list.get(10)", UNIT),
-    ("facts.m.get(\"zz\")", UNIT),
+    ('facts.m.get("zz")', UNIT),
     ("facts.list.len", 3),
     ("facts.empty.is_empty", True),
     ("is_empty(facts.empty)", True),
@@ -188,7 +188,7 @@ VALUES: list[tuple[str, Any]] = [
     ("facts.empty.all(|x| false)", True),
     ("facts.list.some(|x| x == 3)", True),
     ("facts.list.contains(2)", True),
-    ("facts.list.contains(\"2\")", False),
+    ('facts.list.contains("2")', False),
     ("facts.list.index_of(3)", 2),
     ("facts.list.index_of(|x| x == 2)", 1),
     ("facts.list.reduce(|sum, x| sum + x, 0)", 6),
@@ -206,9 +206,9 @@ VALUES: list[tuple[str, Any]] = [
     # map methods (keys in Rhai's sorted order)
     ("#{b: 1, a: 2}.keys()", ["a", "b"]),
     ("#{b: 1, a: 2}.values()", [2, 1]),
-    ("let m = #{}; m.set(\"k\", 1); m.x = 2; m[\"y\"] = 3; m", {"k": 1, "x": 2, "y": 3}),
+    ('let m = #{}; m.set("k", 1); m.x = 2; m["y"] = 3; m', {"k": 1, "x": 2, "y": 3}),
     ("let m = #{a: #{}}; m.a.b = 1; m", {"a": {"b": 1}}),
-    ("let m = #{a: 1}; m.remove(\"a\"); m", {}),
+    ('let m = #{a: 1}; m.remove("a"); m', {}),
     ("#{a: 1} + #{b: 2}", {"a": 1, "b": 2}),
     # statements, blocks and control flow
     ("let x = 1; x = x + 1; x", 2),
@@ -224,12 +224,12 @@ VALUES: list[tuple[str, Any]] = [
     ("if true { 1 } else { 2 }", 1),
     ("if false { 1 }", UNIT),
     ("if false { 1 } else if true { 2 } else { 3 }", 2),
-    ("let r = if 1 > 2 { \"a\" } else { \"b\" }; r", "b"),
-    ("let r = if true { \"a_b\" } else { \"\" }.split(\"_\")[0]; r", "a"),
+    ('let r = if 1 > 2 { "a" } else { "b" }; r', "b"),
+    ('let r = if true { "a_b" } else { "" }.split("_")[0]; r', "a"),
     ("let n = 0; for x in facts.list { n += x } n", 6),
     ("let n = 0; for x in facts.list { if x == 2 { continue; } n += x; } n", 4),
     ("let n = 0; for x in facts.list { if x == 2 { break; } n += x; } n", 1),
-    ("let s = \"\"; for (c, i) in \"ab\" { s += `${i}${c}`; } s", "0a1b"),
+    ('let s = ""; for (c, i) in "ab" { s += `${i}${c}`; } s', "0a1b"),
     ("let n = 0; for i in 0..5 { n += i; } n", 10),
     ("let n = 0; for i in 1..=3 { n += i; } n", 6),
     ("let n = 0; while n < 5 { n += 1; } n", 5),
@@ -250,7 +250,7 @@ VALUES: list[tuple[str, Any]] = [
     ("let m = #{}; [1, 2].for_each(|| m.set(`k${this}`, this * 2)); m", {"k1": 2, "k2": 4}),
     ("let a = [1, 2]; a.for_each(|| this *= 10); a", [10, 20]),
     ("let a = [#{v: 1}]; a.for_each(|| this.v = 5); a", [{"v": 5}]),
-    ("let f = |x| { if x > 1 { return \"big\"; } \"small\" }; [f.call(1), f.call(2)]", ["small", "big"]),
+    ('let f = |x| { if x > 1 { return "big"; } "small" }; [f.call(1), f.call(2)]', ["small", "big"]),
     ("let b = |x| { let y = x; y; }; b.call(3)", 3),
     ("let adders = [1, 2].map(|n| |x| x + n); adders[1].call(10)", 12),
     ("facts.list.filter(|x| facts.list.some(|y| y == x + 1))", [1, 2]),
@@ -279,8 +279,14 @@ def test_value(source: str, expected: Any) -> None:
 
 def test_scope_is_never_mutated() -> None:
     before = repr(SCOPE)
-    for source in ("facts.list.push(4)", "facts.m.nested.k.clear()", "facts = 1", "facts.m.a = 5",
-                   "values.n += 1", "let l = facts.list; l.sort(|a, b| b - a); l"):
+    for source in (
+        "facts.list.push(4)",
+        "facts.m.nested.k.clear()",
+        "facts = 1",
+        "facts.m.a = 5",
+        "values.n += 1",
+        "let l = facts.list; l.sort(|a, b| b - a); l",
+    ):
         compile_script(source).evaluate(SCOPE)
     assert repr(SCOPE) == before
 
