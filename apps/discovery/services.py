@@ -288,7 +288,7 @@ def _record_cib_last_written(payload: dict[str, Any]) -> None:
     """A side table, not an event: the CIB is rewritten far more often than anything users care about."""
     if isinstance(payload.get("Id"), str):
         ClusterEnrichment.objects.update_or_create(
-            cluster_id=cluster_id(payload["Id"]), defaults={"cib_last_written": cib_last_written(payload)}
+            cluster_id=cluster_id(payload["Id"]), defaults={"cib_last_written": cib_last_written(payload) or ""}
         )
 
 

@@ -250,7 +250,7 @@ def _cluster_host(event: RecordedEvent) -> None:
 def _cluster_host_removed(event: RecordedEvent) -> None:
     data = event.data
     Host.objects.filter(id=data["host_id"], cluster_id=data["cluster_id"]).update(
-        cluster_id=None, cluster_host_status=None, updated_at=event.recorded_at
+        cluster_id=None, cluster_host_status="", updated_at=event.recorded_at
     )
 
 

@@ -4,11 +4,11 @@ import copy
 import json
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from apps.discovery.models import DiscoveryEvent
 from apps.discovery.services import discovery_process
+from apps.eventstore.models import Subscription
 from apps.eventstore.subscriptions import run_subscription
 from apps.hub.models import System
 from apps.hub.services import api_key_create
@@ -21,8 +21,7 @@ ASCS_HOST = "9cd46919-5f19-59aa-993e-cf3736c71053"
 SUBSCRIPTIONS = ("landscape.projections", "landscape.process_manager", "discovery.forget_last_seen")
 
 
-@pytest.fixture
-def agent_key(db) -> str:
+def agent_api_key() -> str:
     return api_key_create(system=System.objects.get(identifier="agents"), name="agent")[1]
 
 
@@ -42,7 +41,9 @@ def process() -> None:
 def settle() -> None:
     for _ in range(5):  # reactions append events that the projections then read, and so on
         if not sum(run_subscription(name) for name in SUBSCRIPTIONS):
-            return
+            break
+    failing = Subscription.objects.filter(name__in=SUBSCRIPTIONS, failing_since__isnull=False)
+    assert not failing.exists(), list(failing.values_list("name", "last_error"))
 
 
 def post(client: Client, key: str, envelope: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ from apps.eventstore import store
 from apps.landscape.commands import cluster_id, database_id, sap_system_id
 from apps.landscape.models import Cluster, Database, Host, SapSystem
 from tests.discovery.agents import (
-    APP_HOST,
     ASCS_HOST,
     DB_HOST,
     application_envelope,
@@ -30,18 +29,6 @@ DB_ADDRESS = "10.74.1.12"  # the application fixture's DBAddress
 
 def types(stream_id: str) -> list[str]:
     return [e.type for e in store.read_stream(stream_id)]
-
-
-@pytest.fixture
-def sap_landscape(client, agent_key, shared_dir):
-    """A HANA database on one host and an ABAP system (ASCS + additional app server) on two others."""
-    post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", DB_ADDRESS))
-    post(client, agent_key, host_envelope(shared_dir, ASCS_HOST, "sapha1as", "10.74.1.20"))
-    post(client, agent_key, host_envelope(shared_dir, APP_HOST, "sapha1aas1", "10.74.1.21"))
-    post(client, agent_key, load(shared_dir, "web/sap_system_discovery_database.json"))
-    post(client, agent_key, application_envelope(shared_dir, ASCS_HOST, number=0))
-    post(client, agent_key, application_envelope(shared_dir, APP_HOST, number=2))
-    return sap_system_id(HANA_DATABASE, "PRD")
 
 
 def test_a_host_discovery_registers_the_host_and_the_api_lists_it(client, admin_client, agent_key, shared_dir):
