@@ -25,7 +25,6 @@ from apps.core.http import HttpResult
 from apps.hub.forms import (
     ActionForm,
     ApiKeyForm,
-    ConfiguredForm,
     PrettyJSONField,
     TestSendForm,
     pretty_json,
@@ -78,7 +77,6 @@ def secret_once_response(
 class ConfiguredAdmin(admin.ModelAdmin):
     """Common to systems, events, actions and contracts."""
 
-    form = ConfiguredForm
     list_per_page = 50
     # Explicit, because the model's default ordering is dropped from the annotated (GROUP BY) system queries.
     ordering = ["name"]

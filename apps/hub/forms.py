@@ -46,23 +46,11 @@ class PrettyJSONField(forms.JSONField):
         return pretty_json(value)
 
 
-class ConfiguredForm(forms.ModelForm):
-    def clean_identifier(self) -> str:
-        # Soft-deleted items keep their identifier, which the model's unique check (on live rows) misses.
-        identifier = self.cleaned_data.get("identifier", "")
-        model = type(self.instance)
-        if identifier and model.all_objects.filter(identifier=identifier).exclude(pk=self.instance.pk).exists():
-            raise ValidationError(
-                f"{identifier!r} is already used by another {model._meta.verbose_name} (perhaps a deleted one)."
-            )
-        return identifier
-
-
 #: Action fields holding credentials: typed in, stored encrypted, never shown again.
 ACTION_SECRET_FIELDS = ("auth_secret", "oauth_client_secret")
 
 
-class ActionForm(ConfiguredForm):
+class ActionForm(forms.ModelForm):
     """Secrets are password boxes that are never filled in: leaving one empty keeps the stored value."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

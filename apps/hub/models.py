@@ -6,7 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Manager
 from django.utils import timezone
@@ -36,10 +36,16 @@ class Configured(models.Model):
     """Common to everything people configure: a name, a stable identifier, soft deletion."""
 
     name = models.CharField(max_length=120)
-    identifier = models.SlugField(
+    identifier = models.CharField(
         max_length=150,
         unique=True,
         blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                "Use letters, digits, '_', '-' and '.', starting with a letter or digit.",
+            )
+        ],
         help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
     )
     description = models.TextField(blank=True)
@@ -75,10 +81,25 @@ class Configured(models.Model):
             candidate = f"{base}_{number}"
         return candidate
 
+    def validate_unique(self, exclude=None) -> None:
+        super().validate_unique(exclude)
+        # Deleted items keep their identifiers (history, URLs): a new item may not take one.
+        if self.identifier and type(self).all_objects.filter(identifier=self.identifier).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"identifier": f"{self.identifier!r} is already used by another {self._meta.verbose_name} "
+                 "(perhaps a deleted one)."}
+            )  # fmt: skip
+
     def soft_delete(self) -> None:
+        """Hide the item (it stays for history), and everything that would stop working without it."""
         self.deleted_at = timezone.now()
         self.is_active = False
         self.save(update_fields=["deleted_at", "is_active", "updated_at"])
+        for dependent in self.dependents():
+            dependent.soft_delete()
+
+    def dependents(self) -> list["Configured"]:
+        return []
 
 
 class System(Configured):
@@ -112,6 +133,9 @@ class System(Configured):
     class Meta(Configured.Meta):
         pass
 
+    def dependents(self) -> list[Configured]:
+        return [*self.event_types.all(), *self.actions.all()]
+
     @property
     def is_producer(self) -> bool:
         return self.role in {self.Role.PRODUCER, self.Role.BOTH}
@@ -139,8 +163,14 @@ class EventType(Configured):
     class Meta(Configured.Meta):
         verbose_name = "event"
 
+    def __str__(self) -> str:
+        return f"{self.system.name} · {self.name}"
+
     def identifier_base(self) -> str:
         return f"{self.system.identifier}.{super().identifier_base()}"
+
+    def dependents(self) -> list[Configured]:
+        return list(self.contracts.all())
 
     def clean(self) -> None:
         if self.system_id and not self.system.is_producer:
@@ -247,6 +277,9 @@ class Action(Configured):
     class Meta(Configured.Meta):
         pass
 
+    def __str__(self) -> str:
+        return f"{self.system.name} · {self.name}"
+
     def save(self, *args, **kwargs):
         if not self.signing_secret:
             self.signing_secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
@@ -254,6 +287,9 @@ class Action(Configured):
 
     def identifier_base(self) -> str:
         return f"{self.system.identifier}.{super().identifier_base()}"
+
+    def dependents(self) -> list[Configured]:
+        return list(self.contracts.all())
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

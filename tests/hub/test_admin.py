@@ -308,7 +308,7 @@ def test_an_oauth_client_is_shown_once(admin_client, crm):
 def test_deleting_hides_an_item_and_keeps_its_row(admin_client, crm):
     event = factories.event_type(crm)  # protected from a hard delete of the system
     delete_url = reverse("admin:hub_system_delete", args=[crm.pk])
-    assert "Nothing else is deleted" in admin_client.get(delete_url).content.decode()
+    assert "nothing is erased" in admin_client.get(delete_url).content.decode()
 
     response = admin_client.post(delete_url, {"post": "yes"})
 
@@ -317,7 +317,8 @@ def test_deleting_hides_an_item_and_keeps_its_row(admin_client, crm):
     assert deleted.deleted_at is not None
     assert not deleted.is_active
     assert not System.objects.filter(pk=crm.pk).exists()
-    assert EventType.objects.filter(pk=event.pk).exists()
+    assert not EventType.objects.filter(pk=event.pk).exists()  # its events go with it ...
+    assert EventType.all_objects.filter(pk=event.pk).exists()  # ... kept for history
     assert crm.pk not in [
         row.pk for row in admin_client.get(reverse("admin:hub_system_changelist")).context["cl"].result_list
     ]
@@ -327,7 +328,7 @@ def test_the_bulk_delete_action_soft_deletes_too(admin_client, crm, erp):
     contract = factories.contract(factories.event_type(crm), factories.action(erp))
     data = {"action": "delete_selected", "_selected_action": [contract.pk]}
     changelist = reverse("admin:hub_contract_changelist")
-    assert "Nothing else is deleted" in admin_client.post(changelist, data).content.decode()
+    assert "nothing is erased" in admin_client.post(changelist, data).content.decode()
 
     admin_client.post(changelist, {**data, "post": "yes"})
 
@@ -407,3 +408,24 @@ def test_an_identifier_of_a_deleted_item_is_not_reused(admin_client, crm):
     response = add(admin_client, "system", {"name": "New CRM", "identifier": "crm", "role": "producer"})
 
     assert_refused(response, "identifier", "'crm' is already used by another system (perhaps a deleted one).")
+
+
+def test_deleting_a_system_hides_its_events_actions_and_their_contracts(crm):
+    erp = factories.system("ERP")
+    contract = factories.contract(factories.event_type(crm), factories.action(erp))
+
+    crm.soft_delete()
+
+    assert not Contract.objects.filter(pk=contract.pk).exists()
+    assert Contract.all_objects.get(pk=contract.pk).deleted_at is not None
+    assert Action.objects.filter(system=erp).exists()
+
+
+def test_dotted_identifiers_can_be_typed(admin_client, crm):
+    response = admin_client.post(
+        reverse("admin:hub_eventtype_add"),
+        {"name": "paid", "identifier": "crm.invoice.paid", "system": crm.pk, "operation": "new", "is_active": "on"},
+    )
+
+    assert response.status_code == 302
+    assert EventType.objects.filter(identifier="crm.invoice.paid").exists()
