@@ -12,7 +12,7 @@ from uuid import UUID
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 from rest_framework.request import Request
@@ -120,6 +120,7 @@ class GroupChecksApi(APIView):
 class CustomizationApi(APIView):
     authentication_classes = AUTHENTICATION
 
+    @extend_schema_serializer(component_name="ChecksCustomization")
     class InputSerializer(StrictSerializer):
         values = serializers.ListField(child=serializers.DictField(), help_text="[{name, value}]")
 
@@ -157,11 +158,13 @@ class CustomizationApi(APIView):
 class ExecutionStartApi(APIView):
     authentication_classes = AUTHENTICATION
 
+    @extend_schema_serializer(component_name="ChecksTarget")
     class TargetSerializer(StrictSerializer):
         agent_id = serializers.UUIDField()
         checks = serializers.ListField(child=serializers.CharField())
         attributes = serializers.DictField(required=False, default=dict)
 
+    @extend_schema_serializer(component_name="ChecksExecutionStart")
     class InputSerializer(StrictSerializer):
         execution_id = serializers.UUIDField(required=False, help_text="Generated when left out.")
         group_id = serializers.UUIDField()
@@ -292,6 +295,7 @@ class AgentFactsApi(APIView):
     authentication_classes = []
     permission_classes = []
 
+    @extend_schema_serializer(component_name="ChecksFact")
     class FactSerializer(StrictSerializer):
         check_id = serializers.CharField()
         name = serializers.CharField()
@@ -309,6 +313,7 @@ class AgentFactsApi(APIView):
                 attrs["value"] = self.initial_data["value"]
             return attrs
 
+    @extend_schema_serializer(component_name="ChecksFactsGathered")
     class InputSerializer(StrictSerializer):
         execution_id = serializers.UUIDField()
         group_id = serializers.UUIDField(required=False)
@@ -357,6 +362,7 @@ class AgentFactsApi(APIView):
 class PlaygroundApi(APIView):
     authentication_classes = AUTHENTICATION
 
+    @extend_schema_serializer(component_name="ChecksPlayground")
     class InputSerializer(StrictSerializer):
         check = serializers.CharField(required=False, help_text="The check's YAML text.")
         check_id = serializers.CharField(required=False, help_text="Or the id of a catalog check.")
