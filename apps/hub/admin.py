@@ -32,7 +32,7 @@ from apps.hub.forms import (
 )
 from apps.hub.models import Action, ApiKey, Configured, Contract, EventType, System
 from apps.hub.outbound import TestSendResult, action_test_send
-from apps.hub.services import api_key_create, api_key_revoke, oauth_client_create
+from apps.hub.services import action_signing_secret_rotate, api_key_create, api_key_revoke, oauth_client_create
 
 PRODUCER_ROLES = [System.Role.PRODUCER, System.Role.BOTH]
 SUBSCRIBER_ROLES = [System.Role.SUBSCRIBER, System.Role.BOTH]
@@ -353,7 +353,30 @@ class ActionAdmin(ConfiguredAdmin):
         test = path(
             "<path:object_id>/test/", self.admin_site.admin_view(self.test_send_view), name="hub_action_test_send"
         )
-        return [test, *super().get_urls()]
+        secret = path(
+            "<path:object_id>/signing-secret/",
+            self.admin_site.admin_view(self.signing_secret_view),
+            name="hub_action_signing_secret",
+        )
+        return [test, secret, *super().get_urls()]
+
+    def signing_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        action = self.object_for_change(request, object_id)
+        if request.method == "POST":
+            secret = action_signing_secret_rotate(action=action)
+            self.log_change(request, action, "Rotated the signing secret.")
+            return secret_once_response(
+                request, self, action, title=f"New signing secret of {action}", secrets=[("Signing secret", secret)]
+            )
+        intro = (
+            f"Every delivery of {action} carries webhook-id, webhook-timestamp and webhook-signature headers "
+            "(the Standard Webhooks scheme): an HMAC-SHA256 of the id, timestamp and body with this secret, so "
+            f"{action.system} can check a request really comes from Junction. A new secret replaces the current "
+            "one at once: give it to the subscriber straight away."
+        )
+        return self.confirm_page(
+            request, action, title=f"New signing secret for {action}", intro=intro, submit="Create a new secret"
+        )
 
     def test_send_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         action = self.object_for_change(request, object_id)

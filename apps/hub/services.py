@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
-from apps.hub.models import ApiKey, System
+from apps.hub.models import Action, ApiKey, System
 
 API_KEY_PREFIX = "jct_"
 #: last_used_at is written at most this often per key, so busy producers do not contend on its row.
@@ -56,6 +56,13 @@ def agent_key_authenticate(key: str) -> ApiKey | None:
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def action_signing_secret_rotate(*, action: Action) -> str:
+    """Give an action a new signing secret and return it: the subscriber needs it to verify deliveries."""
+    action.signing_secret = ""
+    action.save(update_fields=["signing_secret", "updated_at"])  # save() generates a new one
+    return action.signing_secret
 
 
 @transaction.atomic

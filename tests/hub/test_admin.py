@@ -429,3 +429,19 @@ def test_dotted_identifiers_can_be_typed(admin_client, crm):
 
     assert response.status_code == 302
     assert EventType.objects.filter(identifier="crm.invoice.paid").exists()
+
+
+def test_a_new_signing_secret_is_shown_once_and_signs_the_next_deliveries(admin_client, crm, subscriber):
+    action = factories.action(factories.system("ERP"), url=subscriber.url)
+    url = reverse("admin:hub_action_signing_secret", args=[action.pk])
+    assert "Standard Webhooks" in admin_client.get(url).content.decode()
+
+    page = admin_client.post(url).content.decode()
+
+    action.refresh_from_db()
+    assert action.signing_secret.startswith("whsec_")
+    assert action.signing_secret in page
+    assert (
+        action.signing_secret
+        not in admin_client.get(reverse("admin:hub_action_change", args=[action.pk])).content.decode()
+    )
