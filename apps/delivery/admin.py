@@ -7,9 +7,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.delivery import services
+from apps.delivery import selectors, services
 from apps.delivery.models import Execution, Try
 from apps.eventstore.admin import ReadOnlyAdmin, tree_link
+from apps.hub.admin import ContractAdmin
+from apps.hub.models import Contract
 
 STATE_COLOURS = {
     Execution.State.PENDING: "#79aec8",
@@ -135,3 +137,52 @@ class ExecutionAdmin(ReadOnlyAdmin):
             else:
                 self.message_user(request, "This execution is running right now; try again later.", messages.WARNING)
         return HttpResponseRedirect(reverse("admin:delivery_execution_change", args=[execution.pk]))
+
+
+def success_rate(finished: int, completed: int) -> str:
+    return f"{completed / finished:.0%} of {finished}" if finished else "no runs yet"
+
+
+# Delivery knows how contracts fare, so it extends the hub's contract admin with their outcomes.
+admin.site.unregister(Contract)
+
+
+@admin.register(Contract)
+class ContractWithOutcomesAdmin(ContractAdmin):
+    list_display = [*ContractAdmin.list_display, "success"]
+
+    def get_queryset(self, request: HttpRequest):
+        return selectors.with_outcome_counts(super().get_queryset(request))
+
+    def get_fieldsets(self, request: HttpRequest, obj: Contract | None = None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append(("How it has been going", {"fields": ["success", "last_outcomes"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Contract | None = None):
+        return [*super().get_readonly_fields(request, obj), "success", "last_outcomes"]
+
+    @admin.display(description="success rate")
+    def success(self, contract: Contract) -> str:
+        return success_rate(getattr(contract, "finished_count", 0), getattr(contract, "completed_count", 0))
+
+    @admin.display(description="last outcomes")
+    def last_outcomes(self, contract: Contract) -> str:
+        executions = selectors.recent_executions(contract_id=contract.pk)
+        if not executions:
+            return "No event has run this contract yet."
+        return format_html_join(
+            "",
+            '<div><a href="{}">{}</a> {} · {} tries{}</div>',
+            (
+                (
+                    reverse("admin:delivery_execution_change", args=[e.pk]),
+                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    state_badge(e),
+                    e.tries_count,
+                    format_html(' · <span class="quiet">{}</span>', e.last_error[:100]) if e.last_error else "",
+                )
+                for e in executions
+            ),
+        )

@@ -70,3 +70,18 @@ def test_bulk_replay_from_the_admin(admin_client, failed):
     )
 
     assert "1 executions will be tried again" in response.content.decode()
+
+
+def test_each_contract_shows_its_last_outcomes_and_success_rate(admin_client, client, wiring, subscriber):
+    subscriber.reply(Reply(400, {}))
+    failed = route_and_try(client, wiring)
+    route_and_try(client, wiring)  # the next one succeeds
+
+    listing = admin_client.get("/admin/hub/contract/").content.decode()
+    page = admin_client.get(f"/admin/hub/contract/{failed.contract_id}/change/").content.decode()
+
+    assert "50% of 2" in listing
+    assert "How it has been going" in page
+    assert page.count("/admin/delivery/execution/") >= 2
+    assert "Error (gave up)" in page
+    assert "Completed" in page
