@@ -308,7 +308,7 @@ def _discard(discovery: DiscoveryEvent, rejections: list[Rejection]) -> None:
 
 
 def discarded_retry(*, discarded: DiscardedDiscoveryEvent) -> str | None:
-    """Process a dead letter's envelope again, now, as a new discovery; the dead letter goes if it passes."""
+    """Process a dead letter's envelope again, now, as a new discovery; it replaces the dead letter."""
     envelope = {
         "agent_id": str(discarded.agent_id),
         "discovery_type": discarded.discovery_type,
@@ -324,8 +324,8 @@ def discarded_retry(*, discarded: DiscardedDiscoveryEvent) -> str | None:
         received_at=timezone.now(),
     )
     state = discovery_process(discovery_id=discovery.pk)
-    if state == DiscoveryEvent.State.PROCESSED:
-        discarded.delete()
+    if state in (DiscoveryEvent.State.PROCESSED, DiscoveryEvent.State.DISCARDED):
+        discarded.delete()  # it went through, or it has a new dead letter with today's reason
     return state
 
 
