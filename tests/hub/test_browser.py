@@ -72,16 +72,17 @@ class Admin:
 
         Select(self.find(f"#id_{field}")).select_by_visible_text(label)
 
-    def autocomplete(self, field: str, text: str) -> None:
-        """Open the select2 box of ``field``, type ``text`` and pick the suggestion that reads exactly so."""
+    def autocomplete(self, field: str, text: str, label: str | None = None) -> None:
+        """Open the select2 box of ``field``, type ``text`` and pick the suggestion that reads ``label``."""
+        label = label or text
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
 
         self.find(f"#id_{field} + .select2 .select2-selection").click()
         self.find(".select2-container--open .select2-search__field").send_keys(text)
-        option = (By.XPATH, f"//li[contains(@class, 'select2-results__option') and normalize-space()='{text}']")
+        option = (By.XPATH, f"//li[contains(@class, 'select2-results__option') and normalize-space()='{label}']")
         self.wait.until(ec.element_to_be_clickable(option)).click()
-        self.wait.until(ec.text_to_be_present_in_element((By.ID, f"select2-id_{field}-container"), text))
+        self.wait.until(ec.text_to_be_present_in_element((By.ID, f"select2-id_{field}-container"), label))
 
     def save(self) -> None:
         self.find("input[name=_save]").click()
@@ -120,8 +121,8 @@ def test_a_person_wires_two_systems_together_and_reads_the_contract_as_a_sentenc
 
     admin.open("/admin/hub/contract/add/")
     admin.type("name", "New customers get an ERP account")
-    admin.autocomplete("event_type", "customer created")
-    admin.autocomplete("action", "create account")
+    admin.autocomplete("event_type", "customer created", "CRM · customer created")
+    admin.autocomplete("action", "create account", "ERP · create account")
     admin.save()
 
     sentence = admin.find("#result_list tbody tr .field-sentence").text.splitlines()[0]
