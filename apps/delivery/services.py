@@ -132,8 +132,8 @@ def execution_attempt(*, execution_id: UUID, task_id: str = "") -> TryOutcome | 
         return None
     execution = Execution.objects.select_related("action", "contract").get(pk=execution_id)
     (event,) = store.events_by_id([execution.event_id]).values()
+    number = execution.tries_count + 1  # the claim makes this worker the only writer of the execution
     with transaction.atomic():
-        number = execution.tries.count() + 1
         attempt = Try.objects.create(execution=execution, number=number, task_id=task_id, started_at=timezone.now())
         Execution.objects.filter(pk=execution.pk).update(tries_count=number)
     execution.tries_count = number
