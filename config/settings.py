@@ -261,7 +261,7 @@ DISCOVERY_LOCK_SECONDS = env.int("DISCOVERY_LOCK_SECONDS", default=60)
 #: A discovery still pending this long after it was received is processed by the sweep.
 DISCOVERY_SWEEP_GRACE_SECONDS = env.int("DISCOVERY_SWEEP_GRACE_SECONDS", default=30)
 DISCOVERY_SWEEP_LIMIT = env.int("DISCOVERY_SWEEP_LIMIT", default=1000)
-#: Heartbeats (spec §2.2): expiry = interval × (allowed missed + 1) + tolerance.
+#: Heartbeats (spec §2.2): expiry = interval x (allowed missed + 1) + tolerance.
 HOST_HEARTBEAT_INTERVAL_SECONDS = env.int("HOST_HEARTBEAT_INTERVAL", default=5)
 HOST_HEARTBEAT_TOLERANCE_SECONDS = env.int("HOST_HEARTBEAT_TOLERANCE", default=1)
 HOST_HEARTBEAT_ALLOWED_MISSED = env.int("HOST_HEARTBEAT_ALLOWED_MISSED", default=0)

@@ -9,7 +9,7 @@ from tests.discovery.support import load
 from tests.landscape.test_end_to_end import HANA_CLUSTER
 from tests.processes import start_beat, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def heartbeats_failed() -> int:
