@@ -35,7 +35,7 @@ class CollectApi(AgentApi):
     )
     def post(self, request: Request) -> Response:
         self.authenticate_agent(request)
-        services.discovery_receive(envelope=services.envelope_parse(request.body))
+        services.discovery_receive(envelope=services.envelope_parse(request.body), body=request.body)
         return Response({}, status=202)
 
 

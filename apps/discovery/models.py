@@ -22,7 +22,7 @@ class DiscoveryEvent(models.Model):
     agent_id = models.UUIDField()
     discovery_type = models.CharField(max_length=60)
     payload = models.JSONField(null=True)
-    payload_hash = models.CharField(max_length=64, help_text="sha256 of the payload as received.")
+    payload_hash = models.CharField(max_length=64, help_text="sha256 of the envelope as received.")
     #: payload_hash plus the read-model facts the policy depends on: what "identical" compares.
     fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)

@@ -113,11 +113,15 @@ def payload_hash(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def discovery_receive(*, envelope: dict[str, Any]) -> DiscoveryEvent | None:
+def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEvent | None:
     """Store an accepted envelope and have it processed once committed; None when it is identical to the
-    last one processed for the agent and type (nothing more to do)."""
+    last one processed for the agent and type (nothing more to do).
+
+    The hash is taken over the body as received: agents serialise a discovery the same way every time,
+    and hashing the bytes is far cheaper than re-serialising a large payload canonically.
+    """
     agent_id, discovery_type = UUID(envelope["agent_id"]), envelope["discovery_type"]
-    digest = payload_hash(envelope["payload"])
+    digest = hashlib.sha256(body).hexdigest()
     mark = fingerprint(digest, policy_context(envelope))
     if LastDiscovery.objects.filter(agent_id=agent_id, discovery_type=discovery_type, fingerprint=mark).exists():
         return None

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ("agent_id", models.UUIDField()),
                 ("discovery_type", models.CharField(max_length=60)),
                 ("payload", models.JSONField(null=True)),
-                ("payload_hash", models.CharField(help_text="sha256 of the payload as received.", max_length=64)),
+                ("payload_hash", models.CharField(help_text="sha256 of the envelope as received.", max_length=64)),
                 ("fingerprint", models.CharField(max_length=64)),
                 (
                     "state",

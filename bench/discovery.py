@@ -1,0 +1,294 @@
+"""Discovery benchmark: simulated agents posting to ``/api/v1/collect`` of a real server.
+
+Run it with ``DATABASE_URL=postgres://... REDIS_URL=redis://... CELERY_BROKER_URL=redis://...
+.venv/bin/python -m bench discovery``. It creates a scratch database next to the one in
+``DATABASE_URL`` (``BENCH_DB``, default ``junction_bench_discovery``), migrates it, starts gunicorn
+on 127.0.0.1 (``BENCH_WEB_WORKERS`` sync workers) and one Celery worker (which processes the
+discoveries that changed and runs the subscriptions), then drives it from ``BENCH_CLIENTS`` client
+processes over keep-alive HTTP/1.1 connections. Everything stays on loopback.
+
+Each of ``BENCH_AGENTS`` (1000) agents owns a host, a cloud (Azure), a cluster (HANA scale-up, two
+agents per cluster, the even one its designated controller) and a SAP (HANA database) discovery,
+built from the shared fixtures, and posts all four every ``BENCH_PERIOD`` (10) seconds at its own
+phase, as real agents do. Phases:
+
+1. register: every agent posts its four discoveries once; the bench waits until the worker has
+   processed them all (no pending discovery, subscriptions caught up);
+2. steady: ``BENCH_SECONDS`` (60) of the periodic loop where a share ``BENCH_CHANGE_RATE`` (0.02) of
+   the host discoveries change (the memory size flips), so some work reaches the worker;
+3. unchanged: ``BENCH_UNCHANGED_SECONDS`` (20) of the loop with nothing changing, to measure the
+   web CPU time one unchanged discovery costs (gunicorn processes' user+system time / requests).
+
+"Sustained" means the clients kept their schedule (their lag behind it stays small) and the count
+of pending discoveries does not grow over the steady phase.
+"""
+
+import copy
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from statistics import quantiles
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "trento-discovery" / "fixtures" / "web"
+SCRATCH_DB = os.environ.get("BENCH_DB", "junction_bench_discovery")
+AGENTS = int(os.environ.get("BENCH_AGENTS", "1000"))
+PERIOD = float(os.environ.get("BENCH_PERIOD", "10"))
+STEADY_SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+UNCHANGED_SECONDS = float(os.environ.get("BENCH_UNCHANGED_SECONDS", "20"))
+CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
+CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
+REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "120"))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def agent_envelopes(index: int) -> list[dict]:
+    """The four discoveries of agent ``index`` (ids derived from the index, so every run is alike)."""
+    agent_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-agent-{index}"))
+    host = _fixture("host_discovery.json")
+    host["payload"].update(hostname=f"bench{index:05d}", ip_addresses=[f"10.{index // 250}.{index % 250}.4"])
+    cluster = _fixture("ha_cluster_discovery_hana_scale_up.json")
+    cluster["payload"].update(Id=f"bench-cluster-{index // 2}", DC=index % 2 == 0)
+    database = _fixture("sap_system_discovery_database.json")
+    database["payload"][0]["Id"] = f"bench-database-{index}"
+    envelopes = [host, _fixture("cloud_discovery_azure.json"), cluster, database]
+    for envelope in envelopes:
+        envelope["agent_id"] = agent_id
+    return envelopes
+
+
+def _changed(envelope: dict) -> dict:
+    changed = copy.deepcopy(envelope)
+    changed["payload"]["total_memory_mb"] = random.choice([32_000, 64_000])
+    return changed
+
+
+def _client(port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, out) -> None:
+    """One load process: its agents' discoveries on schedule, over one keep-alive connection."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    bodies = {i: [json.dumps(e).encode() for e in agent_envelopes(i)] for i in agents}
+    hosts = {i: agent_envelopes(i)[0] for i in agents}
+    rng = random.Random(agents[0] if agents else 0)
+    schedule = sorted((start + rng.random() * PERIOD, i) for i in agents)
+    headers = {"Content-Type": "application/json", "X-Trento-Apikey": key}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, errors, max_lag, sent = [], 0, 0.0, 0
+    end = start + seconds
+    while schedule and schedule[0][0] < end:
+        due, agent = schedule.pop(0)
+        now = time.time()
+        if due > now:
+            time.sleep(due - now)
+        max_lag = max(max_lag, time.time() - due)
+        for position, body in enumerate(bodies[agent]):
+            if position == 0 and rng.random() < change_rate:
+                body = json.dumps(_changed(hosts[agent])).encode()
+            began = time.perf_counter()
+            try:
+                conn.request("POST", "/api/v1/collect", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                errors += response.status != 202
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            latencies.append(time.perf_counter() - began)
+            sent += 1
+        schedule.append((due + PERIOD, agent))
+        schedule.sort()
+    out.put({"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag})
+
+
+def _drive(port: int, key: str, seconds: float, change_rate: float) -> dict:
+    out = multiprocessing.Queue()
+    start = time.time() + 1
+    shares = [list(range(AGENTS))[n::CLIENTS] for n in range(CLIENTS)]
+    procs = [
+        multiprocessing.Process(target=_client, args=(port, key, share, start, seconds, change_rate, out))
+        for share in shares
+    ]
+    for proc in procs:
+        proc.start()
+    results = [out.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    latencies = sorted(lat for r in results for lat in r["latencies"])
+    return {
+        "sent": sum(r["sent"] for r in results),
+        "errors": sum(r["errors"] for r in results),
+        "max_lag": max(r["max_lag"] for r in results),
+        "latencies": latencies,
+        "seconds": seconds,
+    }
+
+
+def _cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its children (gunicorn master and workers)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        if root_pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_http(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _pending() -> int:
+    from apps.discovery.models import DiscoveryEvent
+
+    return DiscoveryEvent.objects.filter(state=DiscoveryEvent.State.PENDING).count()
+
+
+def _lag() -> int:
+    from apps.eventstore import subscriptions
+
+    return sum(subscriptions.lag(name) for name in subscriptions.registered())
+
+
+def _row(label: str, run: dict, cpu: float | None = None) -> list[str]:
+    lat = run["latencies"]
+    p50, p95, p99 = (quantiles(lat, n=100)[i] * 1000 for i in (49, 94, 98)) if len(lat) > 2 else (0, 0, 0)
+    cpu_ms = f"{cpu / run['sent'] * 1000:.2f}" if cpu is not None and run["sent"] else "-"
+    return [
+        label,
+        f"{AGENTS * 4 / PERIOD:.0f}",
+        f"{run['sent'] / run['seconds']:.0f}",
+        str(run["errors"]),
+        f"{p50:.1f} / {p95:.1f} / {p99:.1f}",
+        f"{run['max_lag']:.2f}",
+        cpu_ms,
+    ]
+
+
+def _print_table(rows: list[list[str]], backlog: list[int]) -> None:
+    header = ["phase", "target req/s", "sent req/s", "errors", "latency p50/p95/p99 ms", "max lag s", "web CPU ms/req"]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"pending discoveries during the steady phase (every 5 s): {backlog}")
+
+
+def main() -> None:
+    from bench.eventstore import _admin, _db_config, _with_database
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or _db_config(url)["ENGINE"] != "django.db.backends.postgresql" or not os.environ.get("REDIS_URL"):
+        print("bench discovery: needs DATABASE_URL (PostgreSQL), REDIS_URL and CELERY_BROKER_URL (Redis); nothing run.")
+        return
+    _admin(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+    _admin(url, f'CREATE DATABASE "{SCRATCH_DB}"')
+    env = {**os.environ, "DATABASE_URL": _with_database(url, SCRATCH_DB), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from apps.hub.models import System
+    from apps.hub.services import api_key_create
+
+    call_command("migrate", verbosity=0)
+    cache.clear()
+    key = api_key_create(system=System.objects.get(identifier="agents"), name="bench")[1]
+    port = _free_port()
+    logs = Path(env.get("JUNCTION_DATA_DIR", REPO / "var")) / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS)],
+        cwd=REPO,
+        env=env,
+        stdout=(logs / "web.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", str(CELERY_CONCURRENCY)],
+        cwd=REPO,
+        env=env,
+        stdout=(logs / "worker.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_http(port)
+        print(f"bench discovery: {AGENTS} agents, registering …", file=sys.stderr)
+        began = time.monotonic()
+        register = _drive(port, key, PERIOD, 0.0)
+        while (_pending() or _lag()) and time.monotonic() - began < REGISTER_TIMEOUT:
+            time.sleep(1)
+        registered_in = time.monotonic() - began
+        print(f"  registered in {registered_in:.0f} s; steady phase …", file=sys.stderr)
+        backlog: list[int] = []
+        result: dict = {}
+        steady_run = threading.Thread(target=lambda: result.update(_drive(port, key, STEADY_SECONDS, CHANGE_RATE)))
+        steady_run.start()
+        while steady_run.is_alive():
+            backlog.append(_pending())
+            steady_run.join(timeout=5)
+        steady = result
+        print("  unchanged phase …", file=sys.stderr)
+        cpu_before = _cpu_seconds(web.pid)
+        unchanged = _drive(port, key, UNCHANGED_SECONDS, 0.0)
+        cpu = _cpu_seconds(web.pid) - cpu_before
+        rows = [
+            _row(f"register (then drained in {registered_in:.0f} s)", register),
+            _row(f"steady, {CHANGE_RATE:.0%} of host discoveries change", steady),
+            _row("unchanged only", unchanged, cpu),
+        ]
+        print(
+            f"\nbench discovery: {AGENTS} agents x 4 discoveries every {PERIOD:.0f} s; gunicorn {WEB_WORKERS} sync "
+            f"workers + 1 Celery worker ({CELERY_CONCURRENCY} processes) on 127.0.0.1, PostgreSQL + Redis; "
+            f"{CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
+        )
+        _print_table(rows, backlog)
+    finally:
+        for proc in (web, worker):
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        from django.db import connections
+
+        connections.close_all()
+        _admin(url, f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
