@@ -59,6 +59,8 @@ class Subscriber:
         subscriber = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # the body's write must not wait for the client's delayed ACK
+
             def log_message(self, *args):
                 pass
 

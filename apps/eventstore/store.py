@@ -316,7 +316,7 @@ def append(
     if len(inserted) == len(events):
         from apps.eventstore.subscriptions import wake_subscribers_on_commit
 
-        wake_subscribers_on_commit()
+        wake_subscribers_on_commit(event.type for event in events)
         return [
             RecordedEvent(
                 position,

@@ -9,6 +9,7 @@ half-applied. Handlers must still be idempotent because effects outside the data
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -135,18 +136,22 @@ def _wake_key(name: str) -> str:
     return f"eventstore:wake:{name}"
 
 
-def wake_subscribers() -> None:
-    """Send one run task per subscription, unless one is already on its way (debounced in the cache)."""
+def wake_subscribers(event_types: Iterable[str]) -> None:
+    """Send a run task to each subscription that wants one of these event types, unless one is already
+    on its way (debounced in the cache). A subscription that wants none of them reads past them later."""
     from apps.eventstore.tasks import run_subscription_task
 
-    for name in _subscribers:
-        if cache.add(_wake_key(name), 1, timeout=settings.EVENTSTORE_WAKE_DEBOUNCE_SECONDS):
-            run_subscription_task.delay(name)
+    event_types = set(event_types)
+    for sub in _subscribers.values():
+        if sub.event_types is not None and sub.event_types.isdisjoint(event_types):
+            continue
+        if cache.add(_wake_key(sub.name), 1, timeout=settings.EVENTSTORE_WAKE_DEBOUNCE_SECONDS):
+            run_subscription_task.delay(sub.name)
 
 
-def wake_subscribers_on_commit() -> None:
+def wake_subscribers_on_commit(event_types: Iterable[str]) -> None:
     if settings.EVENTSTORE_WAKE_SUBSCRIBERS and _subscribers:
-        transaction.on_commit(wake_subscribers, robust=True)
+        transaction.on_commit(partial(wake_subscribers, frozenset(event_types)), robust=True)
 
 
 def woken(name: str) -> None:

@@ -108,6 +108,29 @@ def test_a_later_commit_is_never_delivered_before_an_earlier_open_append(seen):
     assert seen == ["first", "second"]
 
 
+@pytest.mark.django_db
+def test_an_append_wakes_only_the_subscriptions_that_want_its_type(seen, monkeypatch):
+    """Waking a subscription costs a task; one that wants none of the appended types reads past them later."""
+    from django.core.cache import cache
+
+    from apps.eventstore.tasks import run_subscription_task
+
+    woken = []
+    monkeypatch.setattr(run_subscription_task, "delay", woken.append)
+    subscriptions.subscriber("test.everything")(lambda event: None)
+    try:
+        cache.clear()
+        subscriptions.wake_subscribers(["Test.Other"])
+        assert "test.seen" not in woken
+        assert "test.everything" in woken
+
+        cache.clear()
+        subscriptions.wake_subscribers(["Test.Other", "Test.Seen"])
+        assert woken.count("test.seen") == 1
+    finally:
+        subscriptions.unregister("test.everything")
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_append_wakes_subscribers_in_a_real_worker(celery_worker, tmp_path):
