@@ -23,6 +23,16 @@ def test_append_records_a_batch_in_stream_order_with_global_positions():
     assert [e.data["n"] for e in store.read_stream("order-1")] == [1, 2, 3]
 
 
+def test_payloads_read_back_exactly_as_appended():
+    data = {"text": "Grüße 🚚", "big": 2**70, "negative": -(2**64), "ratio": 0.1, "nested": [{"a": None}, True]}
+
+    store.append("order-1", [new(**data)])
+
+    (event,) = store.read_stream("order-1")
+    assert event.data == data
+    assert store.read_after(0, 0, limit=10)[0].data == data
+
+
 def test_events_carry_cause_correlation_and_actor():
     root, cause = uuid4(), uuid4()
 
