@@ -47,7 +47,9 @@ PERIOD = float(os.environ.get("BENCH_PERIOD", "10"))
 STEADY_SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 UNCHANGED_SECONDS = float(os.environ.get("BENCH_UNCHANGED_SECONDS", "20"))
 CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))
+#: Each client process sends over one connection, one request at a time: enough of them to keep the
+#: schedule when a request takes tens of milliseconds.
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
 CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
 REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "120"))
@@ -62,7 +64,9 @@ def agent_envelopes(index: int) -> list[dict]:
     """The four discoveries of agent ``index`` (ids derived from the index, so every run is alike)."""
     agent_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-agent-{index}"))
     host = _fixture("host_discovery.json")
-    host["payload"].update(hostname=f"bench{index:05d}", ip_addresses=[f"10.{index // 250}.{index % 250}.4"])
+    host["payload"].update(
+        hostname=f"bench{index:05d}", ip_addresses=[f"10.{index // 250}.{index % 250}.4"], netmasks=[24]
+    )
     cluster = _fixture("ha_cluster_discovery_hana_scale_up.json")
     cluster["payload"].update(Id=f"bench-cluster-{index // 2}", DC=index % 2 == 0)
     database = _fixture("sap_system_discovery_database.json")
@@ -113,7 +117,7 @@ def _client(port: int, key: str, agents: list[int], start: float, seconds: float
             sent += 1
         schedule.append((due + PERIOD, agent))
         schedule.sort()
-    out.put({"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag})
+    out.put({"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag, "finished": time.time()})
 
 
 def _drive(port: int, key: str, seconds: float, change_rate: float) -> dict:
@@ -135,7 +139,8 @@ def _drive(port: int, key: str, seconds: float, change_rate: float) -> dict:
         "errors": sum(r["errors"] for r in results),
         "max_lag": max(r["max_lag"] for r in results),
         "latencies": latencies,
-        "seconds": seconds,
+        # Until the last client finished: a client that fell behind its schedule took longer.
+        "seconds": max(r["finished"] for r in results) - start,
     }
 
 
@@ -207,6 +212,19 @@ def _print_table(rows: list[list[str]], backlog: list[int]) -> None:
     for row in rows:
         print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
     print(f"pending discoveries during the steady phase (every 5 s): {backlog}")
+
+
+def _verdict(steady: dict, backlog: list[int]) -> str:
+    """Held: every request accepted, the clients on schedule, the worker's backlog not growing."""
+    first_half = backlog[: max(1, len(backlog) // 2)]
+    growing = bool(backlog) and backlog[-1] > max(first_half) + 10
+    rate = steady["sent"] / steady["seconds"]
+    held = steady["errors"] == 0 and steady["max_lag"] < PERIOD / 2 and not growing
+    return (
+        f"Goal: the {AGENTS}-agent load ({AGENTS * 4 / PERIOD:.0f} req/s) held: {'MET' if held else 'NOT MET'} "
+        f"({rate:.0f} req/s sent, {steady['errors']} errors, clients at most {steady['max_lag']:.1f} s behind "
+        f"schedule, backlog {'growing' if growing else 'not growing'})."
+    )
 
 
 def main() -> None:
@@ -281,6 +299,7 @@ def main() -> None:
             f"{CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
         )
         _print_table(rows, backlog)
+        print(_verdict(steady, backlog))
     finally:
         for proc in (web, worker):
             proc.send_signal(signal.SIGTERM)
