@@ -95,11 +95,13 @@ def celery_worker(env: dict[str, str], concurrency: int):
     return process(argv, env)
 
 
-def wrk(url: str, *, body: str, headers: dict[str, str], connections: int, seconds: int) -> dict[str, float]:
-    """Requests/s and latency percentiles of POSTs from wrk (a C load generator, Debian package `wrk`)."""
+def wrk(
+    url: str, *, body: str, headers: dict[str, str], connections: int, seconds: int, method: str = "POST"
+) -> dict[str, float]:
+    """Requests/s and latency percentiles from wrk (a C load generator, Debian package `wrk`)."""
     if not shutil.which("wrk"):
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
-    lines = ["wrk.method = 'POST'", f"wrk.body = [[{body}]]"]
+    lines = [f"wrk.method = '{method}'", f"wrk.body = [[{body}]]"]
     lines += [f"wrk.headers['{name}'] = '{value}'" for name, value in headers.items()]
     lines += [
         "done = function(summary, latency, requests)",

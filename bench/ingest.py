@@ -52,6 +52,8 @@ def main() -> None:
             before = _stored_events()
             load = _support.wrk(target, body=body, headers=headers, connections=connections, seconds=seconds)
             stored = _stored_events() - before
+            # The same view refusing the method: what the web stack alone (gunicorn, Django, DRF) can answer.
+            floor = _support.wrk(target, body="", headers={}, connections=connections, seconds=5, method="GET")
         limit = _support.pgbench_insert_rate(scratch, clients=connections, seconds=10)
     ratio = load["rps"] / limit
     _support.print_table(
@@ -65,6 +67,7 @@ def main() -> None:
             ("events stored / requests answered", f"{stored} / {load['requests']:.0f}"),
             ("pgbench INSERT+COMMIT tx/s (limit)", f"{limit:.0f}"),
             ("ratio to the limit (goal >= 0.50)", f"{ratio:.2f}"),
+            ("web stack floor: 405 answers/s on the same URL, no database", f"{floor['rps']:.0f}"),
         ],
         [
             f"{connections} concurrent producers (wrk, keep-alive) for {seconds}s; gunicorn with {workers} workers; "
