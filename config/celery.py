@@ -12,8 +12,12 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def close_old_database_connections(**kwargs) -> None:
-    """Reuse connections across tasks within CONN_MAX_AGE, dropping broken ones (what Django does per request)."""
+def close_old_database_connections(task=None, **kwargs) -> None:
+    """Reuse connections across tasks within CONN_MAX_AGE, dropping broken ones (what Django does per request).
+
+    Not for a task run in the caller's process (``apply``): the connection is the caller's.
+    """
     from django.db import close_old_connections
 
-    close_old_connections()
+    if task is None or not getattr(task.request, "is_eager", False):
+        close_old_connections()

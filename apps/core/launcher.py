@@ -12,6 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+#: gunicorn's default access line without %(r)s / %(q)s, which would carry the query string.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+
 
 @dataclass(frozen=True)
 class ServiceSpec:
@@ -39,6 +42,9 @@ def hub_services(
                 "4",
                 "--access-logfile",
                 "-",
+                # The path without the query string: producers may send their API key as ?access_key=.
+                "--access-logformat",
+                ACCESS_LOG_FORMAT,
                 "--graceful-timeout",
                 "5",
                 "--no-control-socket",

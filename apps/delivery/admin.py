@@ -12,6 +12,8 @@ from apps.delivery.models import Execution, Try
 from apps.eventstore.admin import ReadOnlyAdmin, tree_link
 from apps.hub.admin import ContractAdmin
 from apps.hub.models import Contract
+from apps.ingest.admin import ReceivedEventAdmin
+from apps.ingest.models import ReceivedEvent
 
 STATE_COLOURS = {
     Execution.State.PENDING: "#79aec8",
@@ -185,4 +187,22 @@ class ContractWithOutcomesAdmin(ContractAdmin):
                 )
                 for e in executions
             ),
+        )
+
+
+# Delivery runs the contracts, so it gives received events a way to run them again.
+admin.site.unregister(ReceivedEvent)
+
+
+@admin.register(ReceivedEvent)
+class ReceivedEventWithRerunAdmin(ReceivedEventAdmin):
+    actions = ["rerun_contracts"]
+
+    @admin.action(description="Run the contracts of the selected events again")
+    def rerun_contracts(self, request: HttpRequest, queryset) -> None:
+        executions = sum(services.event_rerun(event_id=event.event_id) for event in queryset)
+        self.message_user(
+            request,
+            f"{executions} executions of {queryset.count()} events will run again (the same idempotency keys).",
+            messages.SUCCESS,
         )

@@ -50,12 +50,18 @@ def contracts_for(event_type: str) -> list[Contract]:
 
 
 def executions_create(event: RecordedEvent, contracts: list[Contract]) -> list[Execution]:
-    """One execution per matching contract (never two for the same event), sent once committed."""
+    """One execution per matching contract (never two for the same event), sent once committed.
+
+    An event that chained actions (or their outcomes) led to carries its depth; past
+    ``DELIVERY_MAX_CHAIN_DEPTH`` its executions are recorded as errors and not sent, which stops
+    contracts that trigger each other in a loop.
+    """
     context = outbound.event_context(event)
     chain_depth = event.data.get("chain", {}).get("depth", 0) if isinstance(event.data, dict) else 0
     matching = [c for c in contracts if not c.condition or templating.matches(c.condition, context)]
     if not matching:
         return []
+    too_deep = chain_depth > settings.DELIVERY_MAX_CHAIN_DEPTH
     executions = [
         Execution(
             event_id=event.event_id,
@@ -65,6 +71,8 @@ def executions_create(event: RecordedEvent, contracts: list[Contract]) -> list[E
             action=contract.action,
             chain_depth=chain_depth,
             next_attempt_at=event.recorded_at,
+            state=Execution.State.ERROR if too_deep else Execution.State.PENDING,
+            last_error=_chain_too_deep() if too_deep else "",
         )
         for contract in matching
     ]
@@ -75,6 +83,13 @@ def executions_create(event: RecordedEvent, contracts: list[Contract]) -> list[E
     for execution in created:
         enqueue_on_commit(execution.pk)
     return created
+
+
+def _chain_too_deep() -> str:
+    return (
+        f"Not run: the chain reached its maximum depth of {settings.DELIVERY_MAX_CHAIN_DEPTH} "
+        "(contracts that trigger each other in a loop?)."
+    )
 
 
 def enqueue_on_commit(execution_id: UUID, countdown: float = 0) -> None:
@@ -219,6 +234,8 @@ def _record_outcome(execution: Execution, event: RecordedEvent, state: str, erro
         "contract": execution.contract.identifier,
         "action": execution.action.identifier,
         "tries": execution.tries_count,
+        # A contract on outcomes starts a chain link too (an error workflow must not loop forever).
+        "chain": {"depth": execution.chain_depth + 1, "execution_id": str(execution.pk)},
     }
     if state == Execution.State.COMPLETED:
         outcome = NewEvent("ExecutionCompleted", data)
@@ -238,10 +255,7 @@ def _chain(execution: Execution, event: RecordedEvent, result: HttpResult) -> st
         return ""
     depth = execution.chain_depth + 1
     if depth > settings.DELIVERY_MAX_CHAIN_DEPTH:
-        return (
-            f"The response was not turned into {event_type.identifier!r}: the chain reached its maximum depth "
-            f"of {settings.DELIVERY_MAX_CHAIN_DEPTH} (contracts that trigger each other in a loop?)."
-        )
+        return f"The response was not turned into {event_type.identifier!r}. {_chain_too_deep()}"
     try:
         body = json.loads(result.body) if result.body else None
     except ValueError:

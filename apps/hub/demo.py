@@ -14,22 +14,25 @@ ORDER_SCHEMA = {
 
 
 def load_demo(*, base_url: str) -> list[str]:
-    """Create the demo once (later runs only point the ERP action at the current address); return news to print."""
-    shop, _ = System.objects.get_or_create(
+    """Create the demo once (later runs only point the ERP action at the current address); return news to print.
+
+    Items are looked up among deleted ones too: a demo item someone deleted stays deleted, not created again.
+    """
+    shop, _ = System.all_objects.get_or_create(
         identifier="web_shop",
         defaults={"name": "Web shop", "kind": "E-commerce", "role": System.Role.PRODUCER,
                   "description": "Demo: the online shop where customers place orders."},
     )  # fmt: skip
-    erp, _ = System.objects.get_or_create(
+    erp, _ = System.all_objects.get_or_create(
         identifier="erp",
         defaults={"name": "ERP", "kind": "ERP", "role": System.Role.SUBSCRIBER,
                   "description": "Demo: the ERP that books sales orders (played by Junction's echo endpoint)."},
     )  # fmt: skip
-    order_placed, _ = EventType.objects.get_or_create(
+    order_placed, _ = EventType.all_objects.get_or_create(
         identifier="web_shop.order_placed",
         defaults={"system": shop, "name": "order placed", "operation": "new", "payload_schema": ORDER_SCHEMA},
     )
-    action, _ = Action.objects.update_or_create(
+    action, _ = Action.all_objects.update_or_create(
         identifier="erp.create_sales_order",
         defaults={
             "system": erp,
@@ -40,7 +43,7 @@ def load_demo(*, base_url: str) -> list[str]:
             "body": {"order_id": "{{ $.body.order.id }}", "customer": "{{ $.body.customer.email }}"},
         },
     )
-    Contract.objects.get_or_create(
+    Contract.all_objects.get_or_create(
         identifier="order_to_erp",
         defaults={"name": "Orders go to the ERP", "event_type": order_placed, "action": action},
     )

@@ -37,6 +37,24 @@ def post_json(url: str, body: dict, headers: dict[str, str]) -> dict:
         return json.load(response)
 
 
+def assert_admin_login(base_url: str, username: str, password: str) -> None:
+    """Log into the admin as a person would, with the printed login."""
+    import requests
+
+    session = requests.Session()
+    login = f"{base_url}/admin/login/"
+    session.get(login, timeout=10).raise_for_status()
+    response = session.post(
+        login,
+        data={"username": username, "password": password, "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        headers={"Referer": login},
+        timeout=10,
+    )
+    assert response.url == f"{base_url}/admin/", response.text[:500]
+    assert "Junction" in response.text
+    assert "Log out" in response.text
+
+
 def health(base_url: str) -> dict:
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
@@ -64,6 +82,10 @@ def test_one_command_starts_web_worker_and_beat_and_ctrl_c_stops_them(tmp_path):
         order = {"order": {"id": 12}, "customer": {"email": "ada@example.com"}}
         accepted = post_json(f"{base_url}/api/v1/events/web_shop.order_placed", order, {"X-API-Key": key})
         assert accepted["status"] == "accepted"
+        # A producer that can only put the key in the URL: accepted, and the key is in no log line.
+        in_url = post_json(f"{base_url}/api/v1/events/web_shop.order_placed?access_key={key}", order, {})
+        assert in_url["status"] == "accepted"
+        assert_admin_login(base_url, "admin", password)
         with sqlite3.connect(tmp_path / "data" / "junction.sqlite3") as db:
             query = "SELECT state, tries_count FROM delivery_execution WHERE event_id = ?"
             wait_for(
@@ -76,10 +98,16 @@ def test_one_command_starts_web_worker_and_beat_and_ctrl_c_stops_them(tmp_path):
 
     assert exit_code == 0, hub.output()
     assert "Stopping web, worker and beat" in hub.output()
+    assert "/api/v1/events/web_shop.order_placed" in hub.output()  # the access log is on
+    assert key not in hub.output().replace(f"(shown once): {key}", "")
 
 
 def test_a_second_start_reuses_what_exists(tmp_path):
     logins = []
+    counts = (
+        "SELECT (SELECT count(*) FROM hub_system), (SELECT count(*) FROM hub_contract), "
+        "(SELECT count(*) FROM hub_apikey)"
+    )
     for run in range(2):
         hub, base_url = start_hub(tmp_path / "data", tmp_path / f"hub-{run}.log")
         try:
@@ -87,7 +115,15 @@ def test_a_second_start_reuses_what_exists(tmp_path):
         finally:
             assert hub.stop(signal.SIGINT) == 0, hub.output()
         logins.append(next(line for line in hub.output().splitlines() if "Login:" in line))
+        with sqlite3.connect(tmp_path / "data" / "junction.sqlite3") as db:
+            if run == 0:
+                first_counts = db.execute(counts).fetchone()
+                # Someone deletes the demo contract in the admin (a soft delete): the next start must cope.
+                db.execute("UPDATE hub_contract SET deleted_at = CURRENT_TIMESTAMP WHERE identifier = 'order_to_erp'")
 
     assert logins[0] == logins[1]
     with sqlite3.connect(tmp_path / "data" / "junction.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM auth_user").fetchone() == (1,)
+        assert db.execute(counts).fetchone() == first_counts  # no demo item twice
+        deleted = "SELECT deleted_at IS NOT NULL FROM hub_contract WHERE identifier = 'order_to_erp'"
+        assert db.execute(deleted).fetchone() == (1,)  # and what was deleted stays deleted

@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.delivery import services
 from apps.delivery.models import Execution, Try
 from apps.eventstore import store, subscriptions
-from apps.hub.models import Action
+from apps.hub.models import Action, EventType
 from tests.delivery.conftest import receive
 from tests.hub import factories
 from tests.subscriber import Reply
@@ -223,3 +223,25 @@ def test_a_chain_that_loops_is_stopped_at_the_maximum_depth(client, wiring, subs
     stopped = Execution.objects.get(chain_depth=2)
     assert stopped.state == Execution.State.ERROR
     assert "the chain reached its maximum depth of 2" in stopped.last_error
+
+
+def test_a_contract_on_its_own_outcome_is_stopped_at_the_maximum_depth(client, wiring, subscriber, settings):
+    """WHEN ExecutionCompleted THEN do the action again: every run completes, so it would never end."""
+    settings.DELIVERY_MAX_CHAIN_DEPTH = 2
+    key, event, action, _ = wiring
+    action.body = None  # a request that any event renders
+    action.save()
+    completed = EventType.objects.get(identifier="ExecutionCompleted")
+    factories.contract(completed, action, name="again and again")
+
+    receive(client, key, event.identifier, {"id": 1})
+    for _ in range(5):
+        subscriptions.run_subscription("delivery.router")
+        for execution in Execution.objects.filter(state=Execution.State.PENDING):
+            services.execution_attempt(execution_id=execution.pk)
+
+    depths = sorted(Execution.objects.values_list("chain_depth", "state"))
+    assert depths == [(0, "completed"), (1, "completed"), (2, "completed"), (3, "error")]
+    stopped = Execution.objects.get(chain_depth=3)
+    assert "the chain reached its maximum depth of 2" in stopped.last_error
+    assert len(subscriber.received) == 3

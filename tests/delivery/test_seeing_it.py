@@ -1,6 +1,8 @@
 import pytest
 
+from apps.delivery import services
 from apps.delivery.models import Execution
+from apps.ingest.models import ReceivedEvent
 from tests.delivery.test_delivery import route_and_try
 from tests.subscriber import Reply
 
@@ -39,6 +41,22 @@ def test_the_api_reruns_all_contracts_of_an_event(admin_client, failed):
 
     assert response.status_code == 202
     assert response.json()["executions"] == 1
+
+
+def test_the_admin_runs_the_contracts_of_selected_received_events_again(admin_client, failed, subscriber):
+    received = ReceivedEvent.objects.get(event_id=failed.event_id)
+    response = admin_client.post(
+        "/admin/ingest/receivedevent/",
+        {"action": "rerun_contracts", "_selected_action": [received.pk]},
+        follow=True,
+    )
+
+    assert "1 executions of 1 events will run again" in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.state == Execution.State.PENDING
+    services.execution_attempt(execution_id=failed.pk)
+    assert len(subscriber.received) == 2
+    assert subscriber.received[1].headers["webhook-id"] == str(failed.pk)
 
 
 def test_the_admin_shows_request_and_response_side_by_side_and_replays(admin_client, failed):
