@@ -35,7 +35,7 @@ class LiveManager(models.Manager):
 class Configured(models.Model):
     """Common to everything people configure: a name, a stable identifier, soft deletion."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, help_text="A short name people recognise, e.g. 'Customer created'.")
     identifier = models.CharField(
         max_length=150,
         unique=True,
@@ -48,7 +48,7 @@ class Configured(models.Model):
         ],
         help_text="Generated from the name when left empty; it never changes afterwards, so URLs keep working.",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, help_text="Optional: what it is for, in plain words.")
     is_active = models.BooleanField("active", default=True, help_text="Inactive items are kept but not used.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -152,7 +152,12 @@ class EventType(Configured):
         related_name="event_types",
         help_text="The one system that produces this event.",
     )
-    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.NEW)
+    operation = models.CharField(
+        max_length=10,
+        choices=Operation.choices,
+        default=Operation.NEW,
+        help_text="What happened to the data in the producer: read, created, updated, deleted or processed.",
+    )
     payload_schema = models.JSONField(
         "payload JSON Schema",
         null=True,
@@ -206,8 +211,15 @@ class Action(Configured):
         related_name="actions",
         help_text="The system that performs this action.",
     )
-    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.NEW)
-    method = models.CharField(max_length=6, choices=Method.choices, default=Method.POST)
+    operation = models.CharField(
+        max_length=10,
+        choices=Operation.choices,
+        default=Operation.NEW,
+        help_text="What the action does to the data in the subscriber: read, create, update, delete or process.",
+    )
+    method = models.CharField(
+        max_length=6, choices=Method.choices, default=Method.POST, help_text="The HTTP method of the request."
+    )
     url = models.CharField(
         "URL",
         max_length=2000,
@@ -216,7 +228,12 @@ class Action(Configured):
     headers = models.JSONField(
         default=dict, blank=True, help_text='Header names and values, e.g. {"X-Source": "junction"}.'
     )
-    query_params = models.JSONField("query parameters", default=dict, blank=True)
+    query_params = models.JSONField(
+        "query parameters",
+        default=dict,
+        blank=True,
+        help_text='Added to the URL, e.g. {"customer": "{{ $.body.customer.id }}"} gives ?customer=42.',
+    )
     body = models.JSONField(
         null=True,
         blank=True,
@@ -224,21 +241,38 @@ class Action(Configured):
         "Empty sends the event's body as it was received.",
     )
     timeout_seconds = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(120)]
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="How long to wait for the answer (1 to 120 seconds); a try that takes longer failed and is retried.",
     )
-    auth = models.CharField("authentication", max_length=10, choices=Auth.choices, default=Auth.NONE)
+    auth = models.CharField(
+        "authentication",
+        max_length=10,
+        choices=Auth.choices,
+        default=Auth.NONE,
+        help_text="How Junction proves who it is to the subscriber.",
+    )
     auth_username = models.CharField("user name", max_length=200, blank=True, help_text="For basic auth.")
     auth_secret = EncryptedTextField(
         "password or token",
         blank=True,
         help_text="The basic-auth password or the static bearer token. Stored encrypted; never shown again.",
     )
-    oauth_token_url = models.URLField("token URL", max_length=2000, blank=True)
-    oauth_client_id = models.CharField("client id", max_length=200, blank=True)
+    oauth_token_url = models.URLField(
+        "token URL",
+        max_length=2000,
+        blank=True,
+        help_text="For OAuth2: where Junction gets an access token, e.g. https://login.example.com/oauth/token.",
+    )
+    oauth_client_id = models.CharField(
+        "client id", max_length=200, blank=True, help_text="For OAuth2: the client id the subscriber gave you."
+    )
     oauth_client_secret = EncryptedTextField(
         "client secret", blank=True, help_text="Stored encrypted; never shown again."
     )
-    oauth_scope = models.CharField("scope", max_length=500, blank=True)
+    oauth_scope = models.CharField(
+        "scope", max_length=500, blank=True, help_text="For OAuth2, optional: the scopes to ask for, space-separated."
+    )
     oauth_token_path = models.CharField(
         "access token JSONPath",
         max_length=200,
@@ -257,7 +291,10 @@ class Action(Configured):
         help_text="Each later retry waits twice as long, with some randomness, up to the maximum below.",
     )
     retry_max_seconds = models.PositiveIntegerField(
-        "longest wait between tries (seconds)", default=3600, validators=[MinValueValidator(1)]
+        "longest wait between tries (seconds)",
+        default=3600,
+        validators=[MinValueValidator(1)],
+        help_text="Retries never wait longer than this, whatever the backoff or the subscriber's Retry-After says.",
     )
     signing_secret = EncryptedTextField(
         blank=True,
@@ -302,10 +339,8 @@ class Action(Configured):
                 templating.validate(getattr(self, field), field)
             except templating.TemplateError as exc:
                 errors[field] = f"{exc.where}: {exc.message}" if exc.where != field else exc.message
-        if "url" not in errors:
-            scheme = urlsplit(self.url.split("{{")[0]).scheme
-            if scheme not in {"http", "https"}:
-                errors["url"] = "The URL must start with http:// or https://."
+        if "url" not in errors and (problem := url_problem(self.url)):
+            errors["url"] = problem
         if not isinstance(self.headers, dict):
             errors["headers"] = 'Headers must be a JSON object of names and values, e.g. {"X-Source": "junction"}.'
         elif bad := [name for name in self.headers if not HEADER_NAME.match(name)]:
@@ -328,12 +363,42 @@ class Action(Configured):
             raise ValidationError(errors)
 
 
+PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
+HOST = re.compile(r"^[A-Za-z0-9._~%:-]+$")  # a name, an IPv4 address or (without brackets) an IPv6 address
+
+
+def url_problem(url: str) -> str:
+    """What is wrong with an action's URL template, or ''. Placeholders stand for any value; internal
+    single-label host names (http://erp:8080/) are fine."""
+    parts = urlsplit(PLACEHOLDER.sub("x", url.strip()))
+    if parts.scheme not in {"http", "https"}:
+        return "The URL must start with http:// or https://."
+    host = parts.hostname
+    if not host:
+        return "The URL has no host name after http(s)://, e.g. https://erp.example.com/accounts."
+    if not HOST.match(host):
+        return f"{host!r} is not a valid host name (spaces or special characters?)."
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        return "The port after the host name must be a number from 1 to 65535."
+    return ""
+
+
 class Contract(Configured):
     event_type = models.ForeignKey(
-        EventType, on_delete=models.PROTECT, related_name="contracts", verbose_name="when this event happens"
+        EventType,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name="when this event happens",
+        help_text="WHEN: the event of a producer system that starts this contract.",
     )
     action = models.ForeignKey(
-        Action, on_delete=models.PROTECT, related_name="contracts", verbose_name="do this action"
+        Action,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name="do this action",
+        help_text="THEN: the action a subscriber system performs for each such event.",
     )
     condition = models.CharField(
         max_length=1000,
@@ -367,7 +432,9 @@ class Contract(Configured):
 class ApiKey(models.Model):
     """A producer's credential. Only a hash is stored; the key itself is shown once, when created."""
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="api_keys")
+    system = models.ForeignKey(
+        System, on_delete=models.CASCADE, related_name="api_keys", help_text="The system that sends events with it."
+    )
     name = models.CharField(max_length=120, help_text="What the key is for, e.g. 'production' or 'rotation 2026'.")
     prefix = models.CharField(max_length=16, editable=False, help_text="The start of the key, to tell keys apart.")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -79,6 +79,28 @@ def test_a_url_that_is_not_http_is_refused_on_the_url(admin_client, erp):
     assert_refused(response, "url", "The URL must start with http:// or https://.")
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://", "The URL has no host name after http(s)://"),
+        ("https:/erp.example.com", "The URL has no host name after http(s)://"),
+        ("https://erp example.com/accounts", "'erp example.com' is not a valid host name"),
+        ("http://erp:99999/accounts", "The port after the host name must be a number from 1 to 65535."),
+    ],
+)
+def test_a_malformed_url_is_refused_with_what_is_wrong(admin_client, erp, url, message):
+    response = add(admin_client, "action", action_data(erp, url=url))
+
+    assert_refused(response, "url", message)
+
+
+@pytest.mark.parametrize("url", ["http://erp:8080/accounts", "https://{{ $.headers.x-tenant }}.example.com/a"])
+def test_internal_hosts_and_placeholders_in_urls_are_accepted(admin_client, erp, url):
+    response = add(admin_client, "action", action_data(erp, url=url))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
 def test_an_unclosed_placeholder_is_refused_with_where_it_is(admin_client, erp):
     body = json.dumps({"account": {"id": "{{ $.body.customer.id"}})
 
@@ -445,3 +467,17 @@ def test_a_new_signing_secret_is_shown_once_and_signs_the_next_deliveries(admin_
         action.signing_secret
         not in admin_client.get(reverse("admin:hub_action_change", args=[action.pk])).content.decode()
     )
+
+
+@pytest.mark.parametrize("model", [System, EventType, Action, Contract, ApiKey])
+def test_every_field_people_fill_in_has_a_help_text(model):
+    editable = [f for f in model._meta.get_fields() if getattr(f, "editable", False) and not f.auto_created]
+
+    assert [f.name for f in editable if not getattr(f, "help_text", "")] == []
+
+
+def test_the_action_form_shows_the_help_texts(admin_client):
+    page = admin_client.get(reverse("admin:hub_action_add")).content.decode()
+
+    for field in ("timeout_seconds", "oauth_token_url", "oauth_scope"):
+        assert Action._meta.get_field(field).help_text in page
