@@ -94,8 +94,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat write to one file: WAL lets readers run beside the writer, IMMEDIATE
     # transactions take the write lock up front (no deadlock on lock upgrade), and the busy
     # timeout makes a writer wait for the lock instead of failing with "database is locked".
+    # synchronous=FULL syncs the WAL at every commit: an accepted event survives a power cut too.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
@@ -110,10 +111,13 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
+    # A table in the database that web, worker and beat share: its add() is atomic (a primary key
+    # insert), which the locks need; a file-based cache checks and then writes, so two processes
+    # could both take a lock. `manage.py createcachetable` creates it (the run command does).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(DATA_DIR / "cache"),
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "junction_cache",
         }
     }
 

@@ -233,6 +233,7 @@ def test_a_rhai_runtime_error_is_part_of_the_result(admin_client):
 
     (evaluation,) = response.json()["check_results"][0]["agents_check_results"][0]["expectation_evaluations"]
     assert evaluation["type"] == "property_not_found"
+    assert "(line 1, position" in evaluation["message"]
     assert response.json()["result"] == "critical"
 
 

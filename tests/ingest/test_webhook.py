@@ -110,6 +110,7 @@ def test_an_event_of_another_system_is_403(client, crm):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "event_of_another_system"
+    assert not EventRecord.objects.exists()  # a refused request stores nothing
 
 
 def test_an_unknown_or_inactive_event_is_404(client, crm):
@@ -121,6 +122,7 @@ def test_an_unknown_or_inactive_event_is_404(client, crm):
         response = post(client, identifier, GOOD, key)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "event_not_found"
+        assert not EventRecord.objects.exists()  # a refused request stores nothing
 
 
 def test_a_body_that_is_not_json_is_422(client, crm):
@@ -128,6 +130,7 @@ def test_a_body_that_is_not_json_is_422(client, crm):
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "body_not_json"
+    assert not EventRecord.objects.exists()  # a refused request stores nothing
 
 
 def test_a_body_that_fails_the_schema_is_422_with_the_failing_path(client, crm):
@@ -148,6 +151,7 @@ def test_a_body_over_the_limit_is_413(client, crm, settings):
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
+    assert not EventRecord.objects.exists()  # a refused request stores nothing
 
 
 def test_a_repeated_idempotency_key_answers_the_first_event_and_stores_nothing_new(client, crm):

@@ -205,7 +205,9 @@ def test_a_contract_on_a_landscape_event_creates_a_delivery_execution(client, ag
     assert (execution.event_id, execution.contract) == (changed.event_id, contract)
 
 
-def test_every_fixture_envelope_in_agent_order_is_processed_or_dead_lettered(client, agent_key, shared_dir):
+def post_every_fixture_in_agent_order(client, agent_key: str, shared_dir) -> set[str]:
+    """Every fixture envelope through the real endpoint, in the order agents send them (hosts first,
+    databases before applications, the designated controller before the other nodes); the agent ids."""
     envelopes = [load(shared_dir, path) for path in envelope_paths(shared_dir)]
     hosts = {e["agent_id"] for e in envelopes}
     host_fixture = load(shared_dir, "web/host_discovery.json")
@@ -229,6 +231,11 @@ def test_every_fixture_envelope_in_agent_order_is_processed_or_dead_lettered(cli
     for envelope in sorted(envelopes, key=rank):
         assert collect(client, agent_key, envelope).status_code == 202
         process()
+    return hosts
+
+
+def test_every_fixture_envelope_in_agent_order_is_processed_or_dead_lettered(client, agent_key, shared_dir):
+    hosts = post_every_fixture_in_agent_order(client, agent_key, shared_dir)
 
     assert not DiscoveryEvent.objects.filter(state=DiscoveryEvent.State.PENDING).exists()
     # The 3 fixtures the policies reject, and the 3 application discoveries: no database of the

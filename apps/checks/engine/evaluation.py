@@ -89,7 +89,9 @@ def evaluate_expectation(
     try:
         returned = expectation.expression.program.evaluate(scope)
     except RhaiError as error:
-        return ExpectationEvaluationError(expectation.name, error.kind, error.message)
+        # As Rhai words it, with where in the expression it failed.
+        message = f"{error.message} (line {error.line}, position {error.column})"
+        return ExpectationEvaluationError(expectation.name, error.kind, message)
     name, kind = expectation.name, expectation.type
     if kind is ExpectationType.EXPECT:
         message = _message(expectation.failure_message, scope) if returned is False else None
