@@ -98,11 +98,7 @@ def evaluate_expectation(
         return ExpectationEvaluation(name, kind, from_rhai(returned), message)
     if kind is ExpectationType.EXPECT_SAME:
         return ExpectationEvaluation(name, kind, from_rhai(returned))
-    outcome = (
-        Result(returned)
-        if isinstance(returned, str) and returned in ("passing", "warning")
-        else Result.CRITICAL
-    )
+    outcome = Result(returned) if isinstance(returned, str) and returned in ("passing", "warning") else Result.CRITICAL
     message = None
     if outcome is Result.WARNING:
         message = _message(expectation.warning_message, scope)
@@ -126,20 +122,13 @@ def _expectation_results(check: Check, entries: list[AgentEntry]) -> list[Expect
     executed = [entry for entry in entries if isinstance(entry, AgentCheckResult)]
     results = []
     for expectation in check.expectations:
-        items = [
-            item
-            for entry in executed
-            for item in entry.expectation_evaluations
-            if item.name == expectation.name
-        ]
+        items = [item for entry in executed for item in entry.expectation_evaluations if item.name == expectation.name]
         if not items:
             continue
         result = _expectation_result(expectation.type, items, complete=len(items) == len(entries))
         message = None
         if expectation.type is ExpectationType.EXPECT_SAME and result is False:
-            message = (
-                expectation.failure_message.source if expectation.failure_message else DEFAULT_FAILURE_MESSAGE
-            )
+            message = expectation.failure_message.source if expectation.failure_message else DEFAULT_FAILURE_MESSAGE
         results.append(ExpectationResult(expectation.name, expectation.type, result, message))
     return results
 

@@ -42,10 +42,7 @@ def plan_execution(
     if not checks:
         raise NoChecksSelected
     selected = {check.id for check in checks}
-    reduced = [
-        Target(t.agent_id, [i for i in dict.fromkeys(t.checks) if i in selected], t.attributes)
-        for t in unique
-    ]
+    reduced = [Target(t.agent_id, [i for i in dict.fromkeys(t.checks) if i in selected], t.attributes) for t in unique]
     return ExecutionPlan(full_env, checks, reduced, facts_gathering_requests(checks, reduced))
 
 
@@ -75,11 +72,7 @@ def evaluate_execution(
             evaluate_check(
                 check,
                 resolve_values(check, env, custom),
-                {
-                    agent: gathered.get(agent, {}).get(check.id, {})
-                    for agent in active
-                    if agent not in timed_out
-                },
+                {agent: gathered.get(agent, {}).get(check.id, {}) for agent in active if agent not in timed_out},
                 timed_out=[agent for agent in active if agent in timed_out],
                 excluded=excluded,
                 customized=bool(custom),

@@ -252,7 +252,5 @@ class _CheckBuilder:
         for key, value in raw.items():
             listed = isinstance(value, list) and all(_is_scalar(v) and not isinstance(v, bool) for v in value)
             if not (_is_scalar(value) or listed):
-                self.fail(
-                    f"metadata.{key}", "must be a string, a number, a boolean or a list of strings/numbers"
-                )
+                self.fail(f"metadata.{key}", "must be a string, a number, a boolean or a list of strings/numbers")
         return dict(raw)

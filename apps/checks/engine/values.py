@@ -82,18 +82,12 @@ def validate_customization(check: Check, custom_values: object) -> list[Customiz
         code, message = CustomizationErrorCode.CHECK_NOT_CUSTOMIZABLE, f"check {check.id} is not customizable"
         return [CustomizationError(code, message)]
     if not isinstance(custom_values, list) or not custom_values:
-        return [
-            CustomizationError(CustomizationErrorCode.NO_VALUES, "custom values must be a non-empty list")
-        ]
+        return [CustomizationError(CustomizationErrorCode.NO_VALUES, "custom values must be a non-empty list")]
     declared = {value.name: value for value in check.values}
     errors = []
     seen: set[str] = set()
     for index, item in enumerate(custom_values):
-        if (
-            not isinstance(item, Mapping)
-            or set(item) != {"name", "value"}
-            or not isinstance(item["name"], str)
-        ):
+        if not isinstance(item, Mapping) or set(item) != {"name", "value"} or not isinstance(item["name"], str):
             message = f"item {index} must be exactly {{name, value}} with a string name"
             errors.append(CustomizationError(CustomizationErrorCode.INVALID_SHAPE, message))
             continue

@@ -166,9 +166,16 @@ def _reverse(c: Ctx, a: list[Any]) -> Any:
 
 
 for _name, _fn, _n in (
-    ("set", _set, 2), ("push", _push, 1), ("append", _append, 1), ("insert", _insert, 2),
-    ("pop", _pop, 0), ("shift", _shift, 0), ("remove", _remove, 1), ("clear", _clear, 0),
-    ("truncate", _truncate, 1), ("reverse", _reverse, 0),
+    ("set", _set, 2),
+    ("push", _push, 1),
+    ("append", _append, 1),
+    ("insert", _insert, 2),
+    ("pop", _pop, 0),
+    ("shift", _shift, 0),
+    ("remove", _remove, 1),
+    ("clear", _clear, 0),
+    ("truncate", _truncate, 1),
+    ("reverse", _reverse, 0),
 ):
     reg(_name, ARR + MAP if _name in ("set", "remove", "clear") else ARR, _n, _fn)
     MUTATORS.add(_name)
@@ -331,15 +338,24 @@ def _extract(c: Ctx, a: list[Any], start: Any, length: Any = I64_MAX) -> Any:
 
 
 for _name, _fn, _ns in (
-    ("find", _find, (1,)), ("find_map", _find_map, (1,)), ("filter", _filter, (1,)), ("map", _map, (1,)),
-    ("all", _all, (1,)), ("some", _some, (1,)), ("reduce", _reduce, (1, 2)), ("index_of", _index_of, (1, 2)),
+    ("find", _find, (1,)),
+    ("find_map", _find_map, (1,)),
+    ("filter", _filter, (1,)),
+    ("map", _map, (1,)),
+    ("all", _all, (1,)),
+    ("some", _some, (1,)),
+    ("reduce", _reduce, (1, 2)),
+    ("index_of", _index_of, (1, 2)),
     ("extract", _extract, (1, 2)),
 ):
     for _n in _ns:
         reg(_name, ARR, _n, _fn)
 for _name, _fn, _ns in (
-    ("for_each", _for_each, (1,)), ("sort", _sort, (0, 1)), ("drain", _drain, (1, 2)),
-    ("retain", _retain, (1,)), ("dedup", _dedup, (0,)),
+    ("for_each", _for_each, (1,)),
+    ("sort", _sort, (0, 1)),
+    ("drain", _drain, (1, 2)),
+    ("retain", _retain, (1,)),
+    ("dedup", _dedup, (0,)),
 ):
     for _n in _ns:
         reg(_name, ARR, _n, _fn)
@@ -472,9 +488,12 @@ def _str_truncate(c: Ctx, s: str, n: Any) -> tuple[str, Any]:
 
 
 for _name, _fn, _n in (
-    ("trim", _trim, 0), ("replace", _replace, 2), ("truncate", _str_truncate, 1),
+    ("trim", _trim, 0),
+    ("replace", _replace, 2),
+    ("truncate", _str_truncate, 1),
     ("clear", lambda c, s: ("", UNIT), 0),
-    ("make_lower", lambda c, s: (s.lower(), UNIT), 0), ("make_upper", lambda c, s: (s.upper(), UNIT), 0),
+    ("make_lower", lambda c, s: (s.lower(), UNIT), 0),
+    ("make_upper", lambda c, s: (s.upper(), UNIT), 0),
 ):
     reg(_name, STR, _n, _fn)
     STR_MUTATORS.add(_name)
@@ -500,6 +519,8 @@ reg("sign", INT + FLOAT, 0, lambda c, x: (x > 0) - (x < 0))
 reg("is_odd", INT, 0, lambda c, x: x % 2 == 1, getter=True)
 reg("is_even", INT, 0, lambda c, x: x % 2 == 0, getter=True)
 reg("is_zero", INT + FLOAT, 0, lambda c, x: x == 0, getter=True)
+
+
 def _round(x: float) -> float:
     """Half away from zero, like Rust's ``f64::round``."""
     return math.copysign(math.floor(abs(x) + 0.5), x)

@@ -36,8 +36,28 @@ _ORDERED = frozenset((int, float, str, Char, bool))
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _SIZED = frozenset((list, dict, str, Char))
 #: Methods that do not scan their receiver: no size-proportional charge.
-_CHEAP = frozenset(("len", "is_empty", "push", "pop", "get", "set", "type_of", "call", "insert", "shift",
-                    "remove", "append", "mixin", "truncate", "clear", "is_odd", "is_even", "is_zero"))
+_CHEAP = frozenset(
+    (
+        "len",
+        "is_empty",
+        "push",
+        "pop",
+        "get",
+        "set",
+        "type_of",
+        "call",
+        "insert",
+        "shift",
+        "remove",
+        "append",
+        "mixin",
+        "truncate",
+        "clear",
+        "is_odd",
+        "is_even",
+        "is_zero",
+    )
+)
 
 
 def _mismatch(v: Any, expected: str, pos: int) -> Fail:
@@ -85,9 +105,7 @@ def index_get(o: Any, k: Any, pos: int) -> Any:
             try:
                 return Char(o[k])
             except IndexError:
-                raise Fail(
-                    "string_bounds", f"String index {k} out of bounds: only {len(o)} characters", pos
-                ) from None
+                raise Fail("string_bounds", f"String index {k} out of bounds: only {len(o)} characters", pos) from None
         if k.__class__ is range:
             return o[max(k.start, 0) : max(k.stop, 0)]
         raise Fail("indexing_type", f"String index must be an integer or a range, not {type_name(k)}", pos)
@@ -373,8 +391,14 @@ class Compiler:
         return self._call(pos, name, recv, args[1:], table, None, False)
 
     def _call(
-        self, pos: int, name: str, recv: Code, args: tuple[Code, ...], table: dict[type, Any],
-        setv: Callable[[list[Any], Any], None] | None, safe: bool,
+        self,
+        pos: int,
+        name: str,
+        recv: Code,
+        args: tuple[Code, ...],
+        table: dict[type, Any],
+        setv: Callable[[list[Any], Any], None] | None,
+        safe: bool,
     ) -> Code:
         str_mutator = name in STR_MUTATORS
         scans = name not in _CHEAP

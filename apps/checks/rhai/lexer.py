@@ -15,13 +15,43 @@ from .values import I64_MAX, Char
 Token = tuple[str, Any, int]
 
 KEYWORDS = frozenset(
-    ["let", "const", "if", "else", "for", "in", "while", "loop", "do", "until", "break", "continue",
-     "return", "true", "false", "this"]
+    [
+        "let",
+        "const",
+        "if",
+        "else",
+        "for",
+        "in",
+        "while",
+        "loop",
+        "do",
+        "until",
+        "break",
+        "continue",
+        "return",
+        "true",
+        "false",
+        "this",
+    ]
 )
 #: Reserved by Rhai but outside the supported subset: reported at parse time.
 UNSUPPORTED = frozenset(
-    ["fn", "private", "import", "export", "as", "switch", "throw", "try", "catch", "global", "var", "static",
-     "shared", "sync"]
+    [
+        "fn",
+        "private",
+        "import",
+        "export",
+        "as",
+        "switch",
+        "throw",
+        "try",
+        "catch",
+        "global",
+        "var",
+        "static",
+        "shared",
+        "sync",
+    ]
 )
 
 _TOKEN_RE = re.compile(

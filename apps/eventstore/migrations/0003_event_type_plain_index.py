@@ -4,19 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('eventstore', '0002_postgresql_append_only'),
+        ("eventstore", "0002_postgresql_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='eventrecord',
-            name='event_type',
+            model_name="eventrecord",
+            name="event_type",
             field=models.CharField(max_length=150),
         ),
         migrations.AddIndex(
-            model_name='eventrecord',
-            index=models.Index(fields=['event_type'], name='eventstore_event_type'),
+            model_name="eventrecord",
+            index=models.Index(fields=["event_type"], name="eventstore_event_type"),
         ),
     ]
