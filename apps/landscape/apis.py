@@ -145,3 +145,24 @@ class SapSystemsHealthApi(APIView):
     @extend_schema(responses={200: OutputSerializer(many=True)})
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer(selectors.sap_systems_health(), many=True).data)
+
+
+class AbsentInstanceApi(APIView):
+    """Remove an instance its host no longer reports (spec §5): ``kind`` is ``sap_system`` or ``database``."""
+
+    kind = ""
+
+    @extend_schema(
+        summary="Remove an absent instance",
+        description="Only an instance that its host no longer reports (absent); 422 instance_present otherwise.",
+        responses={204: None, 404: OpenApiResponse(description="no such instance"), 422: OpenApiResponse()},
+    )
+    def delete(self, request: Request, pk: UUID, host_id: UUID, instance_number: str) -> Response:
+        services.absent_instance_remove(
+            kind=self.kind,
+            target=pk,
+            host=host_id,
+            instance_number=instance_number,
+            actor=f"user {request.user.get_username()}",
+        )
+        return Response(status=204)

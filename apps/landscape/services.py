@@ -14,7 +14,7 @@ from apps.eventstore.store import RecordedEvent
 from apps.landscape import selectors
 from apps.landscape.aggregates.health import CRITICAL, PASSING
 from apps.landscape.commands import build, host_id
-from apps.landscape.models import Heartbeat, Host
+from apps.landscape.models import ApplicationInstance, DatabaseInstance, Heartbeat, Host
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +78,37 @@ def host_deregistration_request(*, host: UUID, actor: str) -> list[RecordedEvent
     alive = last is not None and last + timedelta(seconds=settings.HOST_HEARTBEAT_INTERVAL_SECONDS) > now
     payload = {"host_id": str(host), "requested_at": now.isoformat(), "heartbeat": PASSING if alive else CRITICAL}
     return dispatch(build("RequestHostDeregistration", payload, actor=actor))
+
+
+#: What an instance clean-up removes: the read model to look in, its target field and the command.
+INSTANCE_KINDS = {
+    "sap_system": (ApplicationInstance, "sap_system_id", "DeregisterApplicationInstance"),
+    "database": (DatabaseInstance, "database_id", "DeregisterDatabaseInstance"),
+}
+
+
+def absent_instance_remove(
+    *, kind: str, target: UUID, host: UUID, instance_number: str, actor: str
+) -> list[RecordedEvent]:
+    """Remove an instance that its host no longer reports (spec §5); one that is still there is refused."""
+    model, target_field, command_type = INSTANCE_KINDS[kind]
+    instance = model.objects.filter(**{target_field: target}, host_id=host, instance_number=instance_number).first()
+    if instance is None:
+        raise ApplicationError(
+            "instance_not_found",
+            f"No instance {instance_number} of {kind.replace('_', ' ')} {target} runs on host {host}.",
+            status_code=404,
+        )
+    if instance.absent_at is None:
+        raise ApplicationError(
+            "instance_present",
+            "Only an absent instance (one its host no longer reports) can be removed; this one is still reported.",
+            status_code=422,
+        )
+    payload = {
+        target_field: str(target),
+        "host_id": str(host),
+        "instance_number": instance_number,
+        "deregistered_at": timezone.now().isoformat(),
+    }
+    return dispatch(build(command_type, payload, actor=actor))

@@ -12,4 +12,14 @@ urlpatterns = [
     path("sap_systems", apis.SapSystemListApi.as_view(), name="sap-system-list"),
     path("sap_systems/health", apis.SapSystemsHealthApi.as_view(), name="sap-systems-health"),
     path("sap_systems/<uuid:pk>", apis.SapSystemDetailApi.as_view(), name="sap-system-detail"),
+    path(
+        "sap_systems/<uuid:pk>/hosts/<uuid:host_id>/instances/<str:instance_number>",
+        apis.AbsentInstanceApi.as_view(kind="sap_system"),
+        name="sap-system-instance",
+    ),
+    path(
+        "databases/<uuid:pk>/hosts/<uuid:host_id>/instances/<str:instance_number>",
+        apis.AbsentInstanceApi.as_view(kind="database"),
+        name="database-instance",
+    ),
 ]

@@ -247,3 +247,36 @@ def test_every_fixture_envelope_in_agent_order_is_processed_or_dead_lettered(cli
     assert Host.objects.count() == len(hosts)
     assert set(Cluster.objects.values_list("type", flat=True)) >= {"hana_scale_up", "hana_scale_out"}
     assert Database.objects.count() == 3
+
+
+def test_an_absent_instance_can_be_removed_by_hand_and_a_present_one_cannot(
+    client, admin_client, agent_key, shared_dir, sap_landscape
+):
+    sap_system = sap_landscape
+    # The additional application server's host stops reporting its instance.
+    post(client, agent_key, as_agent(load(shared_dir, "web/sap_system_discovery_empty.json"), APP_HOST))
+    url = f"/api/v1/sap_systems/{sap_system}/hosts/{{host}}/instances/{{number}}"
+
+    present = admin_client.delete(url.format(host=ASCS_HOST, number="00"))
+    removed = admin_client.delete(url.format(host=APP_HOST, number="02"))
+    settle()
+    again = admin_client.delete(url.format(host=APP_HOST, number="02"))
+
+    assert (present.status_code, present.json()["error"]["code"]) == (422, "instance_present")
+    assert removed.status_code == 204
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "instance_not_found")
+    assert ApplicationInstance.objects.filter(sap_system_id=sap_system, host_id=APP_HOST).count() == 0
+    # Its only ABAP instance gone, what is left (the ASCS) is no SAP system any more (spec §4.4).
+    assert types(f"sap_system-{sap_system}")[-2:] == ["ApplicationInstanceDeregistered", "SapSystemDeregistered"]
+    assert admin_client.get(f"/api/v1/sap_systems/{sap_system}").status_code == 404
+
+
+def test_an_absent_database_instance_can_be_removed_by_hand(client, admin_client, agent_key, shared_dir, sap_landscape):
+    post(client, agent_key, as_agent(load(shared_dir, "web/sap_system_discovery_empty.json"), DB_HOST))
+
+    response = admin_client.delete(f"/api/v1/databases/{HANA_DATABASE}/hosts/{DB_HOST}/instances/00")
+    settle()
+
+    assert response.status_code == 204
+    assert not DatabaseInstance.objects.filter(database_id=HANA_DATABASE, host_id=DB_HOST).exists()
+    assert "DatabaseInstanceDeregistered" in types(f"database-{HANA_DATABASE}")
