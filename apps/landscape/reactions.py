@@ -10,24 +10,25 @@ from collections.abc import Callable
 
 from apps.eventstore.commands import Command
 from apps.eventstore.store import RecordedEvent
+from apps.landscape import selectors
 from apps.landscape.commands import caused_by
 from apps.landscape.models import ApplicationInstance, Database, DatabaseInstance, Host, SapSystem
 
 Reaction = Callable[[RecordedEvent], list[Command]]
-REACTIONS: dict[str, Reaction] = {}
+REACTIONS: dict[str, list[Reaction]] = {}
 
 
-def reacts_to(event_type: str) -> Callable[[Reaction], Reaction]:
+def reacts_to(*event_types: str) -> Callable[[Reaction], Reaction]:
     def register(function: Reaction) -> Reaction:
-        REACTIONS[event_type] = function
+        for event_type in event_types:
+            REACTIONS.setdefault(event_type, []).append(function)
         return function
 
     return register
 
 
 def reactions_for(event: RecordedEvent) -> list[Command]:
-    reaction = REACTIONS.get(event.type)
-    return reaction(event) if reaction else []
+    return [command for reaction in REACTIONS.get(event.type, []) for command in reaction(event)]
 
 
 def _instance_key(instance: ApplicationInstance | DatabaseInstance) -> dict[str, str]:
@@ -161,4 +162,36 @@ def restore_sap_systems(event: RecordedEvent) -> list[Command]:
     return [
         caused_by(event, "RestoreSapSystem", {"sap_system_id": system, "database_health": health})
         for system in _sap_systems_of(database_id, deregistered=True)
+    ]
+
+
+@reacts_to(
+    "ApplicationInstanceRegistered",
+    "ApplicationInstanceDeregistered",
+    "DatabaseInstanceRegistered",
+    "DatabaseInstanceDeregistered",
+    "SapSystemDeregistered",
+    "SapSystemRestored",
+    "DatabaseDeregistered",
+    "DatabaseRestored",
+)
+def reevaluate_saptune(event: RecordedEvent) -> list[Command]:
+    """Whether a host runs SAP decides its saptune health: re-evaluate it with the host's last saptune
+    status (spec §6), as its next saptune discovery would."""
+    if "host_id" in event.data:
+        hosts = [event.data["host_id"]]
+    elif "sap_system_id" in event.data:
+        hosts = ApplicationInstance.objects.filter(sap_system_id=event.data["sap_system_id"]).values_list(
+            "host_id", flat=True
+        )
+    else:
+        hosts = DatabaseInstance.objects.filter(database_id=event.data["database_id"]).values_list("host_id", flat=True)
+    saptune = Host.objects.filter(id__in=set(hosts), saptune_status__isnull=False, deregistered_at__isnull=True)
+    return [
+        caused_by(
+            event,
+            "UpdateSaptuneStatus",
+            {"host_id": str(host.id), **host.saptune_status, "sap_running": selectors.host_runs_sap(str(host.id))},
+        )
+        for host in saptune.order_by("id")
     ]

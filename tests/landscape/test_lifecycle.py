@@ -25,10 +25,20 @@ from apps.landscape.models import (
     SapSystem,
     SlesSubscription,
 )
-from tests.discovery.agents import APP_HOST, ASCS_HOST, DB_HOST, as_agent, collect, post, process, settle
+from tests.discovery.agents import (
+    APP_HOST,
+    ASCS_HOST,
+    DB_HOST,
+    as_agent,
+    collect,
+    host_envelope,
+    post,
+    process,
+    settle,
+)
 from tests.discovery.support import envelope_paths, load
 from tests.hub import factories
-from tests.landscape.test_end_to_end import HANA_CLUSTER, HANA_DATABASE
+from tests.landscape.test_end_to_end import DB_ADDRESS, HANA_CLUSTER, HANA_DATABASE
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +290,22 @@ def test_an_absent_database_instance_can_be_removed_by_hand(client, admin_client
     assert response.status_code == 204
     assert not DatabaseInstance.objects.filter(database_id=HANA_DATABASE, host_id=DB_HOST).exists()
     assert "DatabaseInstanceDeregistered" in types(f"database-{HANA_DATABASE}")
+
+
+def test_saptune_health_follows_whether_the_host_runs_sap(client, admin_client, agent_key, shared_dir):
+    post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", DB_ADDRESS))
+    post(client, agent_key, as_agent(load(shared_dir, "web/saptune_discovery.json"), DB_HOST))
+    assert Host.objects.get(id=DB_HOST).saptune_health == "passing"  # no SAP here: saptune does not matter
+
+    # A HANA instance arrives: the same saptune status ("not compliant") now matters.
+    post(client, agent_key, load(shared_dir, "web/sap_system_discovery_database.json"))
+    assert Host.objects.get(id=DB_HOST).saptune_health == "critical"
+
+    # The instance goes away (absent, then removed by hand): saptune stops mattering again.
+    post(client, agent_key, as_agent(load(shared_dir, "web/sap_system_discovery_empty.json"), DB_HOST))
+    assert admin_client.delete(f"/api/v1/databases/{HANA_DATABASE}/hosts/{DB_HOST}/instances/00").status_code == 204
+    settle()
+    assert Host.objects.get(id=DB_HOST).saptune_health == "passing"
+    saptune_changes = [e.data["saptune_health"] for e in store.read_stream(f"host-{DB_HOST}")
+                       if e.type == "HostSaptuneHealthChanged"]  # fmt: skip
+    assert saptune_changes == ["passing", "critical", "passing"]
