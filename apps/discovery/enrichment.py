@@ -10,7 +10,20 @@ from apps.landscape.commands import sap_system_id, stream_id
 def enrich(command: Command) -> Command:
     if command.type == "RegisterApplicationInstance":
         return _with_database(command)
+    if command.type == "RegisterDatabaseInstance":
+        return _with_inferred_tier(command)
     return command
+
+
+def _with_inferred_tier(command: Command) -> Command:
+    """A stopped secondary does not report its replication tier: it is one below its primary's."""
+    payload = command.payload
+    if payload.get("system_replication") != "Secondary" or payload.get("system_replication_tier") is not None:
+        return command
+    primary_tier = selectors.primary_replication_tier(payload["database_id"])
+    if primary_tier is None:
+        return command
+    return replace(command, payload={**payload, "system_replication_tier": primary_tier + 1})
 
 
 def _with_database(command: Command) -> Command:

@@ -72,6 +72,17 @@ def host_heartbeat(host_id: str) -> str | None:
     return Host.objects.filter(id=host_id, deregistered_at__isnull=True).values_list("heartbeat", flat=True).first()
 
 
+def primary_replication_tier(database_id: str) -> int | None:
+    """The replication tier of the database's registered primary instance, if it reports one."""
+    return (
+        DatabaseInstance.objects.filter(
+            database_id=database_id, system_replication="Primary", system_replication_tier__isnull=False
+        )
+        .values_list("system_replication_tier", flat=True)
+        .first()
+    )
+
+
 def database_serving(*, tenant: str | None, db_host: str | None) -> Database | None:
     """The database an application instance uses: it has the tenant and an instance on a host with
     the IP address ``db_host`` (spec §3.1); both the database and the host must be registered."""

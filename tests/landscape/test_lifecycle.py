@@ -309,3 +309,22 @@ def test_saptune_health_follows_whether_the_host_runs_sap(client, admin_client, 
     saptune_changes = [e.data["saptune_health"] for e in store.read_stream(f"host-{DB_HOST}")
                        if e.type == "HostSaptuneHealthChanged"]  # fmt: skip
     assert saptune_changes == ["passing", "critical", "passing"]
+
+
+def test_a_stopped_secondary_gets_the_tier_below_its_primary(client, agent_key, shared_dir):
+    post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", DB_ADDRESS))
+    post(client, agent_key, host_envelope(shared_dir, APP_HOST, "vmhana02", "10.74.1.13"))
+    post(client, agent_key, load(shared_dir, "web/sap_system_discovery_database.json"))
+    secondary = as_agent(load(shared_dir, "web/sap_system_discovery_database_secondary.json"), APP_HOST)
+    state = secondary["payload"][0]["Instances"][0]["HdbnsutilSRstate"]
+    for key in [key for key in state if key.startswith("siteTier/")]:
+        del state[key]  # stopped: hdbnsutil no longer reports the tiers
+
+    post(client, agent_key, secondary)
+
+    tiers = dict(
+        DatabaseInstance.objects.filter(database_id=HANA_DATABASE).values_list(
+            "system_replication", "system_replication_tier"
+        )
+    )
+    assert tiers == {"Primary": 1, "Secondary": 2}
