@@ -43,6 +43,8 @@ from apps.landscape.models import ClusterEnrichment
 logger = logging.getLogger(__name__)
 
 CLUSTER_DISCOVERY = "ha_cluster_discovery"
+#: The rejection of a payload its policy cannot use (it depends on nothing but the payload).
+INVALID_DISCOVERY = "invalid_discovery"
 
 
 # --- the request ---------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ def discovery_preview(*, envelope: dict[str, Any]) -> dict[str, Any]:
         commands = policy_for(envelope["discovery_type"])(envelope, context)
     except InvalidDiscovery as invalid:
         raise ApplicationError(
-            "invalid_discovery",
+            INVALID_DISCOVERY,
             "The policy cannot use this discovery.",
             details=[error.as_dict() for error in invalid.errors],
             status_code=422,
@@ -232,17 +234,25 @@ def discovery_process(*, discovery_id: int) -> str | None:
             logger.warning("Discovery %s hit a busy stream; the sweep will run it again", discovery.pk)
             return None
         if rejections is None:
-            LastDiscovery.objects.update_or_create(
-                agent_id=discovery.agent_id,
-                discovery_type=discovery.discovery_type,
-                defaults={"fingerprint": discovery.fingerprint, "processed_at": timezone.now()},
-            )
+            _remember_as_last(discovery)
             _finish(discovery, DiscoveryEvent.State.PROCESSED)
             return DiscoveryEvent.State.PROCESSED
         _discard(discovery, rejections)
+        if all(rejection.code == INVALID_DISCOVERY for rejection in rejections):
+            # The payload itself is wrong: the agent's identical repeats would only be discarded again.
+            _remember_as_last(discovery)
         return DiscoveryEvent.State.DISCARDED
     finally:
         cache.delete_many(keys)
+
+
+def _remember_as_last(discovery: DiscoveryEvent) -> None:
+    """Identical envelopes of this agent and type, in the same context, need no further work from now on."""
+    LastDiscovery.objects.update_or_create(
+        agent_id=discovery.agent_id,
+        discovery_type=discovery.discovery_type,
+        defaults={"fingerprint": discovery.fingerprint, "processed_at": timezone.now()},
+    )
 
 
 def _envelope(discovery: DiscoveryEvent) -> dict[str, Any]:
@@ -261,7 +271,7 @@ def _run(discovery: DiscoveryEvent) -> list[Rejection] | None:
             envelope, policy_context(envelope, received_at=discovery.received_at)
         )
     except InvalidDiscovery as invalid:
-        return [Rejection("", "invalid_discovery", str(invalid))]
+        return [Rejection("", INVALID_DISCOVERY, str(invalid))]
     if discovery.discovery_type == CLUSTER_DISCOVERY and isinstance(discovery.payload, dict):
         _record_cib_last_written(discovery.payload)
     rejections = []

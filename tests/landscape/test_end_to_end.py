@@ -161,3 +161,6 @@ def test_the_rejected_fixtures_are_accepted_then_dead_lettered_with_the_path(
     assert path in discarded.reason
     assert discarded.payload == load(shared_dir, fixture)["payload"]
     assert not store.read_stream(f"host-{discarded.agent_id}")
+    # The agent sends the same wrong payload every 10 s: it is not discarded again and again.
+    post(client, agent_key, load(shared_dir, fixture))
+    assert DiscardedDiscoveryEvent.objects.count() == 1
