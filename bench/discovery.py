@@ -3,8 +3,8 @@
 Run it with ``DATABASE_URL=postgres://... REDIS_URL=redis://... CELERY_BROKER_URL=redis://...
 .venv/bin/python -m bench discovery``. It creates a scratch database next to the one in
 ``DATABASE_URL`` (``BENCH_DB``, default ``junction_bench_discovery``), migrates it, starts gunicorn
-on 127.0.0.1 (``BENCH_WEB_WORKERS`` sync workers) and one Celery worker (which processes the
-discoveries that changed and runs the subscriptions), then drives it from ``BENCH_CLIENTS`` client
+on 127.0.0.1 (``BENCH_WEB_WORKERS`` workers of ``BENCH_WEB_THREADS`` threads) and one Celery worker
+(which processes the discoveries that changed and runs the subscriptions), then drives it from ``BENCH_CLIENTS`` client
 processes over keep-alive HTTP/1.1 connections. Everything stays on loopback.
 
 Each of ``BENCH_AGENTS`` (1000) agents owns a host, a cloud (Azure), a cluster (HANA scale-up, two
@@ -51,8 +51,10 @@ CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
 #: schedule when a request takes tens of milliseconds.
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
+#: Threads per gunicorn worker: 4, as `make run` starts it (the gthread worker keeps connections alive).
+WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
 CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
-REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "120"))
+REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "600"))
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -254,7 +256,10 @@ def main() -> None:
     logs = Path(env.get("JUNCTION_DATA_DIR", REPO / "var")) / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS)],
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS)),
+        ],
         cwd=REPO,
         env=env,
         stdout=(logs / "web.log").open("wb"),
@@ -294,9 +299,9 @@ def main() -> None:
             _row("unchanged only", unchanged, cpu),
         ]
         print(
-            f"\nbench discovery: {AGENTS} agents x 4 discoveries every {PERIOD:.0f} s; gunicorn {WEB_WORKERS} sync "
-            f"workers + 1 Celery worker ({CELERY_CONCURRENCY} processes) on 127.0.0.1, PostgreSQL + Redis; "
-            f"{CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
+            f"\nbench discovery: {AGENTS} agents x 4 discoveries every {PERIOD:.0f} s; gunicorn {WEB_WORKERS} "
+            f"workers x {WEB_THREADS} threads + 1 Celery worker ({CELERY_CONCURRENCY} processes) on 127.0.0.1, "
+            f"PostgreSQL + Redis; {CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
         )
         _print_table(rows, backlog)
         print(_verdict(steady, backlog))
