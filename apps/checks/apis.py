@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,8 +24,11 @@ from apps.checks import selectors, services
 from apps.checks.catalog import catalog
 from apps.checks.models import Execution
 from apps.core.api import ApplicationError
+from apps.hub.authentication import ApiKeyAuthentication, has_api_key_of
 
 AUTHENTICATION = [SessionAuthentication, BasicAuthentication]
+#: The built-in system of the checks engine (its events; API keys for the playground).
+CHECKS_SYSTEM = "checks"
 AGENT_KEY = [
     OpenApiParameter("X-API-Key", str, OpenApiParameter.HEADER, description="An API key of the Agents system."),
 ]
@@ -360,7 +364,10 @@ class AgentFactsApi(APIView):
 
 
 class PlaygroundApi(APIView):
-    authentication_classes = AUTHENTICATION
+    """Staff, or a machine with an API key of the built-in Checks system (a check author's CI, say)."""
+
+    authentication_classes = [ApiKeyAuthentication, *AUTHENTICATION]  # first: a wrong key is a 401
+    permission_classes = [IsAdminUser | has_api_key_of(CHECKS_SYSTEM)]
 
     @extend_schema_serializer(component_name="ChecksPlayground")
     class InputSerializer(StrictSerializer):

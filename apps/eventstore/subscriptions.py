@@ -13,10 +13,10 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from apps.eventstore.models import Subscription
+from apps.eventstore.models import EventRecord, Subscription
 from apps.eventstore.store import RecordedEvent, read_after
 
 logger = logging.getLogger(__name__)
@@ -160,8 +160,11 @@ def woken(name: str) -> None:
 
 
 def lag(name: str) -> int:
-    """How many recorded events the subscription has not read yet (an estimate on busy stores)."""
+    """How many events the subscription has still to handle: recorded after its cursor, of the types
+    it wants (an estimate on busy stores)."""
     cursor = Subscription.objects.filter(name=name).values_list("last_position", flat=True).first() or 0
-    with connection.cursor() as db:
-        db.execute("SELECT count(*) FROM eventstore_eventrecord WHERE position > %s", [cursor])
-        return db.fetchone()[0]
+    behind = EventRecord.objects.filter(position__gt=cursor)
+    wanted = _subscribers[name].event_types if name in _subscribers else None
+    if wanted is not None:
+        behind = behind.filter(event_type__in=wanted)
+    return behind.count()

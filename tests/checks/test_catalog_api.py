@@ -310,3 +310,22 @@ def test_a_scheduled_selection_starts_an_execution_when_due():
     assert execution.targets == [{"agent_id": AGENT_A, "checks": [TOKEN], "attributes": {}}]
     assert "already has a running execution" in selection.last_error
     assert selection.next_run_at > timezone.now() + timedelta(minutes=59)
+
+
+def test_a_machine_uses_the_playground_with_an_api_key_of_the_checks_system(client):
+    from apps.hub.models import System
+    from apps.hub.services import api_key_create
+
+    _, checks_key = api_key_create(system=System.objects.get(identifier="checks"), name="ci")
+    _, other_key = api_key_create(system=System.objects.create(name="CRM", role="producer"), name="crm")
+    body = {"check_id": TOKEN, "facts": {"n1": {"corosync_token_timeout": 30000}}}
+
+    accepted = client.post(f"{API}/checks/evaluate", body, "application/json", HTTP_X_API_KEY=checks_key)
+    other = client.post(f"{API}/checks/evaluate", body, "application/json", HTTP_X_API_KEY=other_key)
+    wrong = client.post(f"{API}/checks/evaluate", body, "application/json", HTTP_X_API_KEY="jct_0_nope")
+
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["check_results"][0]["check_id"] == TOKEN
+    assert other.status_code == 403
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["message"] == "The API key is not valid (or was revoked)."

@@ -109,6 +109,19 @@ def test_a_later_commit_is_never_delivered_before_an_earlier_open_append(seen):
 
 
 @pytest.mark.django_db
+def test_lag_counts_the_events_a_subscription_has_still_to_handle(seen):
+    store.append("other", [NewEvent("Test.Other", {})])
+    assert subscriptions.lag("test.seen") == 0  # nothing it wants
+    append("a")
+    append("b")
+    assert subscriptions.lag("test.seen") == 2
+
+    subscriptions.run_subscription("test.seen")
+
+    assert subscriptions.lag("test.seen") == 0
+
+
+@pytest.mark.django_db
 def test_an_append_wakes_only_the_subscriptions_that_want_its_type(seen, monkeypatch):
     """Waking a subscription costs a task; one that wants none of the appended types reads past them later."""
     from django.core.cache import cache
