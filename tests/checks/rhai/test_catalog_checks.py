@@ -740,8 +740,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_catalog_check(catalog: dict[str, dict[str, Any]], case: Case) -> None:
+def assert_case(catalog: dict[str, dict[str, Any]], case: Case) -> None:
+    """Each set of facts gives the case's expected result (of the same type) for the expectation."""
     check = catalog[case.check]
     exp = expectation(check, case.expectation)
     program = compile_script(source_of(exp))
@@ -750,6 +750,22 @@ def test_catalog_check(catalog: dict[str, dict[str, Any]], case: Case) -> None:
         result = program.evaluate({"facts": facts, "values": values})
         assert result == expected, f"facts {facts} gave {result!r}, expected {expected!r}"
         assert type(result) is type(expected)
+
+
+def assert_same(
+    catalog: dict[str, dict[str, Any]], check_id: str, name: str, agents: list[dict[str, Any]], same: bool
+) -> None:
+    """The agents' results of an expect_same expectation are all equal, or not."""
+    check = catalog[check_id]
+    program = compile_script(expectation(check, name)["expect_same"])
+    values = resolve_values(check, {})
+    results = [program.evaluate({"facts": facts, "values": values}) for facts in agents]
+    assert all(r == results[0] for r in results) is same, results
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_catalog_check(catalog: dict[str, dict[str, Any]], case: Case) -> None:
+    assert_case(catalog, case)
 
 
 # expect_same: facts of several agents, and whether the results are all equal
@@ -836,11 +852,7 @@ SAME_CASES = [
 def test_catalog_expect_same(
     catalog: dict[str, dict[str, Any]], check_id: str, name: str, agents: list[dict[str, Any]], same: bool
 ) -> None:
-    check = catalog[check_id]
-    program = compile_script(expectation(check, name)["expect_same"])
-    values = resolve_values(check, {})
-    results = [program.evaluate({"facts": facts, "values": values}) for facts in agents]
-    assert all(r == results[0] for r in results) is same, results
+    assert_same(catalog, check_id, name, agents, same)
 
 
 def test_3a9890_returns_the_overrides_map(catalog: dict[str, dict[str, Any]]) -> None:

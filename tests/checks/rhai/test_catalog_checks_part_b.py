@@ -6,16 +6,14 @@ from typing import Any
 
 import pytest
 
-from apps.checks.rhai import compile_script
 from tests.checks.rhai.test_catalog_checks import (
     Case,
     ascs_ers_sids,
-    expectation,
+    assert_case,
+    assert_same,
     hana_resources,
     nvpairs,
     profiles,
-    resolve_values,
-    source_of,
 )
 
 # -- fact builders ---------------------------------------------------------------------------------
@@ -965,14 +963,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_catalog_check_part_b(catalog: dict[str, dict[str, Any]], case: Case) -> None:
-    check = catalog[case.check]
-    exp = expectation(check, case.expectation)
-    program = compile_script(source_of(exp))
-    values = resolve_values(check, case.env)
-    for expected, facts in case.outcomes.items():
-        result = program.evaluate({"facts": facts, "values": values})
-        assert result == expected, f"facts {facts} gave {result!r}, expected {expected!r}"
-        assert type(result) is type(expected)
+    assert_case(catalog, case)
 
 
 COROSYNC_CONF = {
@@ -1044,8 +1035,4 @@ SAME_CASES = [
 def test_catalog_expect_same_part_b(
     catalog: dict[str, dict[str, Any]], check_id: str, name: str, agents: list[dict[str, Any]], same: bool
 ) -> None:
-    check = catalog[check_id]
-    program = compile_script(expectation(check, name)["expect_same"])
-    values = resolve_values(check, {})
-    results = [program.evaluate({"facts": facts, "values": values}) for facts in agents]
-    assert all(r == results[0] for r in results) is same, results
+    assert_same(catalog, check_id, name, agents, same)
