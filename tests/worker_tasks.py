@@ -22,6 +22,11 @@ def flaky(self, log_path: str, failures: int, countdown: float) -> None:
 
 @subscriber("test.probe", event_types=["Test.Probe"])
 def probe(event: RecordedEvent) -> None:
-    """Writes each probe event's position to the file the event names, from whichever process runs it."""
+    """Writes each probe event's position to the file the event names, from whichever process runs it;
+    with ``fail_once``, the first try fails (as a handler whose read model is not there yet)."""
+    failed = Path(event.data["log"] + ".failed")
+    if event.data.get("fail_once") and not failed.exists():
+        failed.touch()
+        raise RuntimeError("not ready yet")
     with Path(event.data["log"]).open("a") as handle:
         handle.write(f"{event.position}\n")

@@ -113,6 +113,11 @@ def run_subscription(name: str, *, batch_size: int | None = None, max_batches: i
     return total
 
 
+def failing(name: str) -> bool:
+    """The subscription's last run failed (it is stuck at its cursor until a run succeeds)."""
+    return Subscription.objects.filter(name=name, failing_since__isnull=False).exists()
+
+
 def _record_failure(name: str, exc: Exception) -> None:
     try:
         Subscription.objects.filter(name=name, failing_since__isnull=True).update(failing_since=timezone.now())

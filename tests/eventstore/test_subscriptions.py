@@ -157,6 +157,19 @@ def test_an_append_wakes_subscribers_in_a_real_worker(celery_worker, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+def test_a_subscription_that_failed_is_tried_again_soon_without_waiting_for_the_sweep(celery_worker, tmp_path):
+    log = tmp_path / "probe.log"
+
+    (event,) = store.append("probe-1", [NewEvent("Test.Probe", {"log": str(log), "fail_once": True})])
+
+    wait_for(lambda: log.exists(), timeout=20, what=f"the retried run:\n{celery_worker.output()}")
+    assert (tmp_path / "probe.log.failed").exists()  # it did fail first
+    assert log.read_text().split() == [str(event.position)]
+    assert not subscriptions.failing("test.probe")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_the_scheduled_sweep_catches_up_when_no_wake_up_was_sent(celery_worker, tmp_path, settings):
     settings.EVENTSTORE_WAKE_SUBSCRIBERS = False  # as if the broker lost the wake-up message
     log = tmp_path / "probe.log"
