@@ -35,7 +35,9 @@ class LiveManager(models.Manager):
 class Configured(models.Model):
     """Common to everything people configure: a name, a stable identifier, soft deletion."""
 
-    name = models.CharField(max_length=120, help_text="A short name people recognise, e.g. 'Customer created'.")
+    name = models.CharField(
+        max_length=120, help_text="A short name people recognise, e.g. 'Web shop', 'Order placed' or 'Create account'."
+    )
     identifier = models.CharField(
         max_length=150,
         unique=True,
