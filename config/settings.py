@@ -106,18 +106,21 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (shared by web and workers: used for wake-up debouncing and locks) ---------------
+# --- Cache (shared by web and workers: wake-ups, locks, API keys, discovery verdicts) ---
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "apps.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # A table in the database that web, worker and beat share: its add() is atomic (a primary key
     # insert), which the locks need; a file-based cache checks and then writes, so two processes
     # could both take a lock. `manage.py createcachetable` creates it (the run command does).
+    # Past MAX_ENTRIES Django culls a third of the table in key order, locks included: far above
+    # what it holds (a few entries per agent and API key; verdicts expire after an hour).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "junction_cache",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 
@@ -265,6 +268,8 @@ DISCOVERY_RETENTION_DAYS = env.int("DISCOVERY_RETENTION_DAYS", default=10)
 DISCOVERY_PRUNE_BATCH_SIZE = env.int("DISCOVERY_PRUNE_BATCH_SIZE", default=1000)
 DISCOVERY_PRUNE_MAX_BATCHES = env.int("DISCOVERY_PRUNE_MAX_BATCHES", default=10000)
 #: How long one observation of a target may hold its lock (a crashed processor frees it then).
+#: How long an "identical to the last one" verdict stays in the shared cache (agents repeat every 10 s).
+DISCOVERY_SEEN_SECONDS = env.int("DISCOVERY_SEEN_SECONDS", default=3600)
 DISCOVERY_LOCK_SECONDS = env.int("DISCOVERY_LOCK_SECONDS", default=60)
 #: A discovery still pending this long after it was received is processed by the sweep.
 DISCOVERY_SWEEP_GRACE_SECONDS = env.int("DISCOVERY_SWEEP_GRACE_SECONDS", default=30)

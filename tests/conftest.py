@@ -1,4 +1,5 @@
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,36 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         worker = start_worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log")
     yield worker
     worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _empty_shared_cache(request):
+    """Each test that uses the database starts with an empty shared cache: Redis keeps what a test
+    wrote after its database was rolled back (cached API keys, discovery verdicts)."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        from django.core.cache import cache
+
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            cache.clear()
+
+
+@pytest.fixture
+def queries_beyond_the_cache():
+    """``with queries_beyond_the_cache() as queries:`` the SQL run in the block, leaving out the shared
+    cache's own (on the embedded default the cache is a database table)."""
+
+    @contextmanager
+    def capture():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        queries: list[str] = []
+        with CaptureQueriesContext(connection) as captured:
+            yield queries
+        queries.extend(q["sql"] for q in captured.captured_queries if "junction_cache" not in q["sql"])
+
+    return capture
 
 
 @pytest.fixture

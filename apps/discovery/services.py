@@ -9,10 +9,11 @@ beat sweep re-runs envelopes whose task got lost.
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4, uuid5
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.api import ApplicationError
+from apps.core.cache import cache_invalidate
 from apps.discovery.enrichment import enrich
 from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent, LastDiscovery
 from apps.discovery.policies import (
@@ -33,7 +35,7 @@ from apps.discovery.policies import (
     validate_envelope,
 )
 from apps.eventstore.commands import Command, CommandRejected, dispatch
-from apps.eventstore.store import ConcurrencyError
+from apps.eventstore.store import ConcurrencyError, RecordedEvent
 from apps.hub.models import ApiKey
 from apps.hub.services import agent_key_authenticate
 from apps.landscape import selectors
@@ -79,6 +81,26 @@ def envelope_parse(raw_body: bytes) -> dict[str, Any]:
     return envelope
 
 
+#: Landscape events after which a host re-asserts everything: its last discoveries are forgotten.
+REASSERT_AFTER = frozenset({"HeartbeatFailed", "HostDeregistered"})
+#: Landscape events that change what `policy_context` reads: a host's cluster, its application and
+#: database instances, and its cluster's SAP instances. Keep it in step with `policy_context`.
+CONTEXT_CHANGES = frozenset(
+    {
+        "HostAddedToCluster",
+        "ClusterHostStatusChanged",
+        "HostRemovedFromCluster",
+        "ClusterRegistered",
+        "ClusterDetailsUpdated",
+        "ApplicationInstanceRegistered",
+        "ApplicationInstanceMoved",
+        "ApplicationInstanceDeregistered",
+        "DatabaseInstanceRegistered",
+        "DatabaseInstanceDeregistered",
+    }
+)
+
+
 def policy_context(envelope: dict[str, Any], *, received_at: datetime | None = None) -> PolicyContext:
     """The read-model facts the envelope's policy needs (only those: the others stay empty)."""
     host, discovery_type = host_id(envelope["agent_id"]), envelope["discovery_type"]
@@ -120,12 +142,22 @@ def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEven
     last one processed for the agent and type (nothing more to do).
 
     The hash is taken over the body as received: agents serialise a discovery the same way every time,
-    and hashing the bytes is far cheaper than re-serialising a large payload canonically.
+    and hashing the bytes is far cheaper than re-serialising a large payload canonically. An identical
+    repeat is first looked up in the shared cache (one round trip, no query); on a miss the policy's
+    context is read to compare fingerprints, and a repeat found identical is cached for the next ones.
     """
     agent_id, discovery_type = UUID(envelope["agent_id"]), envelope["discovery_type"]
     digest = hashlib.sha256(body).hexdigest()
+    seen_key, context_key = _seen_key(agent_id, discovery_type), _context_key(agent_id)
+    cached = cache.get_many([seen_key, context_key])
+    version = cached.get(context_key)
+    if version is not None and cached.get(seen_key) == f"{digest}:{version}":
+        return None
+    version = version or _context_version_new(context_key)
     mark = fingerprint(digest, policy_context(envelope))
     if LastDiscovery.objects.filter(agent_id=agent_id, discovery_type=discovery_type, fingerprint=mark).exists():
+        if version is not None:
+            cache.set(seen_key, f"{digest}:{version}", settings.DISCOVERY_SEEN_SECONDS)
         return None
     discovery = DiscoveryEvent.objects.create(
         agent_id=agent_id,
@@ -137,6 +169,34 @@ def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEven
     )
     _process_on_commit(discovery)
     return discovery
+
+
+# An agent's context version names the state of everything its policies' context reads (and of its
+# last-discovery rows): a cached "identical" verdict holds only under the version it was reached in.
+# `discovery_contexts_changed` drops versions after the read models changed, so a verdict cached
+# before the change (or while it was being made) no longer matches. It is read before the context is,
+# so a change racing with a request can only cost a needless comparison, never a wrong "identical".
+
+
+def _seen_key(agent_id: UUID, discovery_type: str) -> str:
+    return f"discovery:seen:{agent_id}:{discovery_type}"
+
+
+def _context_key(agent_id: UUID | str) -> str:
+    return f"discovery:context:{agent_id}"
+
+
+def _context_version_new(context_key: str) -> str | None:
+    """A fresh version (never one seen before: a dropped version must not come back); None if it was
+    dropped again at once, when the verdict is simply not cached."""
+    cache.add(context_key, uuid4().hex, timeout=None)
+    return cache.get(context_key)
+
+
+def discovery_contexts_changed(*, agent_ids: Iterable[str]) -> None:
+    """What the policies read about these agents changed (or their last discoveries were forgotten):
+    their next discoveries are compared again."""
+    cache_invalidate([_context_key(agent_id) for agent_id in agent_ids])
 
 
 def _process_on_commit(discovery: DiscoveryEvent) -> None:
@@ -253,6 +313,18 @@ def _remember_as_last(discovery: DiscoveryEvent) -> None:
         discovery_type=discovery.discovery_type,
         defaults={"fingerprint": discovery.fingerprint, "processed_at": timezone.now()},
     )
+
+
+def last_seen_forget(*, event: RecordedEvent) -> None:
+    """After a landscape event of `REASSERT_AFTER` or `CONTEXT_CHANGES` (already in the read models):
+    the hosts it concerns compare their next discoveries again, and re-assert all if they must."""
+    data = event.data
+    hosts = {data[name] for name in ("host_id", "old_host_id", "new_host_id") if data.get(name)}
+    if not hosts and data.get("cluster_id"):
+        hosts = {str(host) for host in selectors.cluster_host_ids(data["cluster_id"])}
+    if event.type in REASSERT_AFTER:
+        LastDiscovery.objects.filter(agent_id__in=hosts).delete()
+    discovery_contexts_changed(agent_ids=hosts)
 
 
 def _envelope(discovery: DiscoveryEvent) -> dict[str, Any]:

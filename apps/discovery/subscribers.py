@@ -1,10 +1,11 @@
-from apps.discovery.models import LastDiscovery
+from apps.discovery import services
 from apps.eventstore.store import RecordedEvent
 from apps.eventstore.subscriptions import subscriber
+from apps.landscape.subscribers import ensure_projected
 
 
-@subscriber("discovery.forget_last_seen", event_types=["HeartbeatFailed", "HostDeregistered"])
+@subscriber("discovery.forget_last_seen", event_types=services.REASSERT_AFTER | services.CONTEXT_CHANGES)
 def forget_last_seen(event: RecordedEvent) -> None:
-    """A host that stopped beating or was removed re-asserts everything with its next discoveries
-    (bringing its data back in sync, or restoring it), even if they are identical to the last ones."""
-    LastDiscovery.objects.filter(agent_id=event.data["host_id"]).delete()
+    """Once the read models show the change (the next comparison must see it), forget what it outdates."""
+    ensure_projected(event)
+    services.last_seen_forget(event=event)

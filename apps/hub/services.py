@@ -2,15 +2,21 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
+from apps.core.cache import cache_invalidate
 from apps.hub.models import Action, ApiKey, System
 
 API_KEY_PREFIX = "jct_"
 #: last_used_at is written at most this often per key, so busy producers do not contend on its row.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+#: Authenticated keys are kept in the shared cache: agents and producers call many times a second.
+#: Revoking a key, or any change to it or its system, drops the entry at once (see `api_keys_forget`);
+#: the timeout only bounds what a change made outside Junction (SQL by hand) would leave.
+API_KEY_CACHE_SECONDS = 60
 
 
 def api_key_hash(key: str) -> str:
@@ -32,17 +38,32 @@ def api_key_authenticate(key: str) -> ApiKey | None:
     """The active key with this clear value, its system loaded; records when it was last used."""
     if not key.startswith(API_KEY_PREFIX):
         return None
-    api_key = (
-        ApiKey.objects.select_related("system")
-        .filter(key_hash=api_key_hash(key), revoked_at__isnull=True, system__deleted_at__isnull=True)
-        .first()
-    )
+    key_hash = api_key_hash(key)
+    api_key = cache.get(_cache_key(key_hash))
     if api_key is None:
-        return None
+        api_key = (
+            ApiKey.objects.select_related("system")
+            .filter(key_hash=key_hash, revoked_at__isnull=True, system__deleted_at__isnull=True)
+            .first()
+        )
+        if api_key is None:
+            return None  # not cached: guessing keys must not fill the cache
+        cache.set(_cache_key(key_hash), api_key, API_KEY_CACHE_SECONDS)
     now = timezone.now()
     if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+        cache.set(_cache_key(key_hash), api_key, API_KEY_CACHE_SECONDS)
     return api_key
+
+
+def _cache_key(key_hash: str) -> str:
+    return f"hub:api-key:{key_hash}"
+
+
+def api_keys_forget(*, key_hashes: list[str]) -> None:
+    """These keys (or their systems) changed: authenticate them from the database again."""
+    cache_invalidate([_cache_key(key_hash) for key_hash in key_hashes])
 
 
 AGENTS_SYSTEM = "agents"
@@ -56,6 +77,7 @@ def agent_key_authenticate(key: str) -> ApiKey | None:
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_keys_forget(key_hashes=[api_key.key_hash])
 
 
 def action_signing_secret_rotate(*, action: Action) -> str:

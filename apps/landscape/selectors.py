@@ -45,6 +45,10 @@ def host_cluster_id(host_id: str) -> str | None:
     return str(cluster) if cluster else None
 
 
+def cluster_host_ids(cluster_id: str) -> list[Any]:
+    return list(Host.objects.filter(cluster_id=cluster_id).values_list("id", flat=True))
+
+
 def host_application_instances(host_id: str) -> list[ApplicationInstance]:
     return list(ApplicationInstance.objects.filter(host_id=host_id).order_by("sap_system_id", "instance_number"))
 

@@ -23,7 +23,8 @@ def project(event: RecordedEvent) -> None:
     projections.project(event)
 
 
-def _projected(event: RecordedEvent) -> bool:
+def projected(event: RecordedEvent) -> bool:
+    """The read models already include this event (what reacts to it may read them)."""
     cursor = Subscription.objects.filter(name=PROJECTIONS).values_list("last_tx", "last_position").first()
     if cursor is None:
         return False
@@ -32,11 +33,15 @@ def _projected(event: RecordedEvent) -> bool:
     return cursor[1] >= event.position
 
 
+def ensure_projected(event: RecordedEvent) -> None:
+    if not projected(event):
+        raise ProjectionsBehind(f"{PROJECTIONS} has not read event #{event.position} yet")
+
+
 @subscriber(PROCESS_MANAGER, event_types=reactions.REACTIONS)
 def react(event: RecordedEvent) -> None:
     """Deregistration cascade, staleness on heartbeat loss, database → SAP system propagation."""
-    if not _projected(event):
-        raise ProjectionsBehind(f"{PROJECTIONS} has not read event #{event.position} yet")
+    ensure_projected(event)
     for command in reactions.reactions_for(event):
         try:
             dispatch(command)

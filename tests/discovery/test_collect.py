@@ -13,7 +13,16 @@ from apps.eventstore import store
 from apps.eventstore.models import CommandRecord, EventRecord
 from apps.hub.services import api_key_create
 from apps.landscape.models import Heartbeat, Host
-from tests.discovery.agents import DB_HOST, agent_api_key, as_agent, collect, post, process, settle
+from tests.discovery.agents import (
+    DB_HOST,
+    agent_api_key,
+    as_agent,
+    collect,
+    host_envelope,
+    post,
+    process,
+    settle,
+)
 from tests.discovery.support import load
 from tests.hub import factories
 
@@ -65,6 +74,35 @@ def test_the_same_discovery_100_times_emits_its_events_once(client, agent_key, s
     changed = {**envelope, "payload": {**envelope["payload"], "hostname": "renamed"}}
     post(client, agent_key, changed)
     assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == ["HostRegistered", "HostDetailsUpdated"]
+
+
+def test_an_identical_repeat_is_recognised_from_the_shared_cache_without_a_query(
+    client, agent_key, shared_dir, queries_beyond_the_cache
+):
+    envelope = load(shared_dir, "web/host_discovery.json")
+    post(client, agent_key, envelope)
+    collect(client, agent_key, envelope)  # compared with the last one: identical, and remembered as such
+
+    with queries_beyond_the_cache() as queries:
+        assert collect(client, agent_key, envelope).status_code == 202
+
+    assert queries == []
+    assert DiscoveryEvent.objects.count() == 1
+
+
+def test_an_identical_discovery_is_evaluated_again_once_what_its_policy_knows_changed(client, agent_key, shared_dir):
+    post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", "10.74.1.12"))
+    saptune = as_agent(load(shared_dir, "web/saptune_discovery.json"), DB_HOST)
+    for _ in range(3):
+        post(client, agent_key, saptune)
+    assert DiscoveryEvent.objects.filter(discovery_type="saptune_discovery").count() == 1
+
+    # A HANA instance arrives on the host: the saptune policy now knows the host runs SAP.
+    post(client, agent_key, load(shared_dir, "web/sap_system_discovery_database.json"))
+    for _ in range(3):
+        post(client, agent_key, saptune)
+
+    assert DiscoveryEvent.objects.filter(discovery_type="saptune_discovery").count() == 2
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.db import connection
 from apps.eventstore import store
 from apps.eventstore.models import EventRecord
 from apps.hub.models import ApiKey
-from apps.hub.services import api_key_create, api_key_revoke
+from apps.hub.services import api_key_authenticate, api_key_create, api_key_revoke
 from apps.ingest.models import IdempotencyKey
 from tests.hub import factories
 
@@ -92,13 +92,34 @@ def test_missing_or_wrong_credentials_are_401(client, crm, key, code):
     assert not EventRecord.objects.exists()
 
 
-def test_a_revoked_key_is_401_and_another_active_key_still_works(client, crm):
+def test_a_revoked_key_is_401_at_once_and_another_active_key_still_works(client, crm):
     producer, key, event = crm
     _, second_key = api_key_create(system=producer, name="rotation")
+    assert post(client, event.identifier, GOOD, key).status_code == 202  # authenticated keys are cached
     api_key_revoke(api_key=ApiKey.objects.get(name="test"))
 
     assert post(client, event.identifier, GOOD, key).status_code == 401
     assert post(client, event.identifier, GOOD, second_key).status_code == 202
+
+
+def test_the_keys_of_a_deleted_system_are_401_at_once(client, crm):
+    producer, key, event = crm
+    assert post(client, event.identifier, GOOD, key).status_code == 202
+
+    producer.soft_delete()
+
+    response = post(client, event.identifier, GOOD, key)
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "credentials_invalid")
+
+
+def test_a_cached_key_is_authenticated_without_a_query(crm, queries_beyond_the_cache):
+    _, key, _ = crm
+    assert api_key_authenticate(key) is not None  # read, cached, last use recorded
+
+    with queries_beyond_the_cache() as queries:
+        assert api_key_authenticate(key).system.identifier == "crm"
+
+    assert queries == []
 
 
 def test_an_event_of_another_system_is_403(client, crm):

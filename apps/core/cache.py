@@ -1,0 +1,42 @@
+"""Shared-cache helpers."""
+
+from collections.abc import Collection
+from typing import Any
+
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
+from django.db import transaction
+
+
+def cache_invalidate(keys: Collection[str]) -> None:
+    """Drop cache entries that a change in the current transaction outdates: now, and again once it
+    commits (a request in between could have cached what it read before the commit)."""
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+
+
+class _ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new ``redis.Redis`` for every operation, which costs more than the
+    round trip itself (its constructor fills a table of ~200 response callbacks). One per pool is
+    enough: a ``redis.Redis`` is thread-safe and takes its connections from the pool."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    """Django's Redis cache backend, with one Redis client per connection pool."""
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _ReusedClientRedisCacheClient
