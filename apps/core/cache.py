@@ -2,6 +2,7 @@
 
 from collections.abc import Collection
 from typing import Any
+from uuid import uuid4
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -9,9 +10,33 @@ from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 
 
+def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
+    """The value cached at ``key`` if it was cached under the current version of ``version_key``
+    (else None), and that version, to cache a value under. One round trip.
+
+    A version names a state of what the value was computed from. Read it before that state, cache
+    the result under it, and drop the version (`cache_invalidate`) whenever the state changes: a
+    value computed from the old state, even one cached after the change, no longer matches.
+    """
+    found = cache.get_many([key, version_key])
+    version, entry = found.get(version_key), found.get(key)
+    if version is None:
+        # A new random version: a dropped one must never come back. None if dropped again at once.
+        cache.add(version_key, uuid4().hex, timeout=None)
+        return None, cache.get(version_key)
+    if isinstance(entry, tuple) and entry[0] == version:
+        return entry[1], version
+    return None, version
+
+
+def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int) -> None:
+    if version is not None:
+        cache.set(key, (version, value), timeout)
+
+
 def cache_invalidate(keys: Collection[str]) -> None:
-    """Drop cache entries that a change in the current transaction outdates: now, and again once it
-    commits (a request in between could have cached what it read before the commit)."""
+    """Drop cache entries (or versions) that a change in the current transaction outdates: now, and
+    again once it commits (a request in between could have cached what it read before the commit)."""
     if keys:
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys), robust=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.api import ApplicationError
-from apps.core.cache import cache_invalidate
+from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
 from apps.discovery.enrichment import enrich
 from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent, LastDiscovery
 from apps.discovery.policies import (
@@ -148,16 +148,13 @@ def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEven
     """
     agent_id, discovery_type = UUID(envelope["agent_id"]), envelope["discovery_type"]
     digest = hashlib.sha256(body).hexdigest()
-    seen_key, context_key = _seen_key(agent_id, discovery_type), _context_key(agent_id)
-    cached = cache.get_many([seen_key, context_key])
-    version = cached.get(context_key)
-    if version is not None and cached.get(seen_key) == f"{digest}:{version}":
+    seen_key = f"discovery:seen:{agent_id}:{discovery_type}"
+    seen, version = cache_get_versioned(seen_key, _context_key(agent_id))
+    if seen == digest:
         return None
-    version = version or _context_version_new(context_key)
     mark = fingerprint(digest, policy_context(envelope))
     if LastDiscovery.objects.filter(agent_id=agent_id, discovery_type=discovery_type, fingerprint=mark).exists():
-        if version is not None:
-            cache.set(seen_key, f"{digest}:{version}", settings.DISCOVERY_SEEN_SECONDS)
+        cache_set_versioned(seen_key, digest, version, settings.DISCOVERY_SEEN_SECONDS)
         return None
     discovery = DiscoveryEvent.objects.create(
         agent_id=agent_id,
@@ -171,26 +168,10 @@ def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEven
     return discovery
 
 
-# An agent's context version names the state of everything its policies' context reads (and of its
-# last-discovery rows): a cached "identical" verdict holds only under the version it was reached in.
-# `discovery_contexts_changed` drops versions after the read models changed, so a verdict cached
-# before the change (or while it was being made) no longer matches. It is read before the context is,
-# so a change racing with a request can only cost a needless comparison, never a wrong "identical".
-
-
-def _seen_key(agent_id: UUID, discovery_type: str) -> str:
-    return f"discovery:seen:{agent_id}:{discovery_type}"
-
-
 def _context_key(agent_id: UUID | str) -> str:
+    """The version of everything the agent's policies read (and of its last-discovery rows): a cached
+    "identical" verdict holds only under the version it was reached in."""
     return f"discovery:context:{agent_id}"
-
-
-def _context_version_new(context_key: str) -> str | None:
-    """A fresh version (never one seen before: a dropped version must not come back); None if it was
-    dropped again at once, when the verdict is simply not cached."""
-    cache.add(context_key, uuid4().hex, timeout=None)
-    return cache.get(context_key)
 
 
 def discovery_contexts_changed(*, agent_ids: Iterable[str]) -> None:

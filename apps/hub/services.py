@@ -2,12 +2,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
-from apps.core.cache import cache_invalidate
+from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
 from apps.hub.models import Action, ApiKey, System
 
 API_KEY_PREFIX = "jct_"
@@ -39,7 +38,8 @@ def api_key_authenticate(key: str) -> ApiKey | None:
     if not key.startswith(API_KEY_PREFIX):
         return None
     key_hash = api_key_hash(key)
-    api_key = cache.get(_cache_key(key_hash))
+    cache_key, version_key = _cache_keys(key_hash)
+    api_key, version = cache_get_versioned(cache_key, version_key)
     if api_key is None:
         api_key = (
             ApiKey.objects.select_related("system")
@@ -48,22 +48,22 @@ def api_key_authenticate(key: str) -> ApiKey | None:
         )
         if api_key is None:
             return None  # not cached: guessing keys must not fill the cache
-        cache.set(_cache_key(key_hash), api_key, API_KEY_CACHE_SECONDS)
+        cache_set_versioned(cache_key, api_key, version, API_KEY_CACHE_SECONDS)
     now = timezone.now()
     if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
-        cache.set(_cache_key(key_hash), api_key, API_KEY_CACHE_SECONDS)
+        cache_set_versioned(cache_key, api_key, version, API_KEY_CACHE_SECONDS)
     return api_key
 
 
-def _cache_key(key_hash: str) -> str:
-    return f"hub:api-key:{key_hash}"
+def _cache_keys(key_hash: str) -> tuple[str, str]:
+    return f"hub:api-key:{key_hash}", f"hub:api-key-version:{key_hash}"
 
 
 def api_keys_forget(*, key_hashes: list[str]) -> None:
     """These keys (or their systems) changed: authenticate them from the database again."""
-    cache_invalidate([_cache_key(key_hash) for key_hash in key_hashes])
+    cache_invalidate([_cache_keys(key_hash)[1] for key_hash in key_hashes])
 
 
 AGENTS_SYSTEM = "agents"
