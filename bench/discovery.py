@@ -163,6 +163,13 @@ def _cpu_seconds(root_pid: int) -> float:
     return total
 
 
+def _machine_busy() -> tuple[int, int]:
+    """Busy and total jiffies of all CPUs since boot (/proc/stat), to tell how loaded the machine was."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -294,11 +301,13 @@ def main() -> None:
         backlog: list[int] = []
         result: dict = {}
         steady_run = threading.Thread(target=lambda: result.update(_drive(port, key, STEADY_SECONDS, CHANGE_RATE)))
+        busy_before = _machine_busy()
         steady_run.start()
         while steady_run.is_alive():
             backlog.append(_pending())
             steady_run.join(timeout=5)
         steady = result
+        busy, total = (after - before for after, before in zip(_machine_busy(), busy_before, strict=True))
         print("  unchanged phase …", file=sys.stderr)
         cpu_before = _cpu_seconds(web.pid)
         unchanged = _drive(port, key, UNCHANGED_SECONDS, 0.0)
@@ -314,6 +323,7 @@ def main() -> None:
             f"PostgreSQL + Redis; {CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
         )
         _print_table(rows, backlog)
+        print(f"both CPUs busy {busy / total:.0%} of the steady phase (clients, web, worker, PostgreSQL, Redis)")
         print(_verdict(steady, backlog))
     finally:
         for proc in (web, worker):

@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from apps.delivery import services
 from apps.delivery.models import Execution, Try
-from apps.eventstore import store, subscriptions
+from apps.eventstore import store
 from apps.hub.models import Action, EventType
 from tests.delivery.conftest import receive
 from tests.hub import factories
 from tests.subscriber import Reply
+from tests.subscriptions import catch_up
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def route_and_try(client, wiring, body=None):
     key, event, _, _ = wiring
     event_id = receive(client, key, event.identifier, body or {"id": 7})
-    subscriptions.run_subscription("delivery.router")
+    catch_up("delivery.router")
     execution = Execution.objects.get(event_id=event_id)
     services.execution_attempt(execution_id=execution.pk)
     execution.refresh_from_db()
@@ -31,7 +32,7 @@ def test_an_event_runs_its_contract_once_even_when_read_twice(client, wiring, su
     key, event, _, contract = wiring
     event_id = receive(client, key, event.identifier, {"id": 7})
 
-    subscriptions.run_subscription("delivery.router")
+    catch_up("delivery.router")
     (recorded,) = store.events_by_id([event_id]).values()
     services.executions_create(recorded, [contract])  # the router reading it again
 
@@ -45,7 +46,7 @@ def test_a_condition_filters_the_events_that_run_a_contract(client, wiring):
 
     german = receive(client, key, event.identifier, {"id": 1, "country": "DE"})
     french = receive(client, key, event.identifier, {"id": 2, "country": "FR"})
-    subscriptions.run_subscription("delivery.router")
+    catch_up("delivery.router")
 
     assert list(Execution.objects.values_list("event_id", flat=True)) == [german]
     assert not Execution.objects.filter(event_id=french).exists()
@@ -161,7 +162,7 @@ def test_rerunning_an_event_replays_its_executions_and_runs_new_contracts(client
 def test_the_sweep_takes_back_a_try_whose_worker_died(client, wiring, settings):
     key, event, _, _ = wiring
     event_id = receive(client, key, event.identifier, {"id": 7})
-    subscriptions.run_subscription("delivery.router")
+    catch_up("delivery.router")
     execution = Execution.objects.get(event_id=event_id)
     assert services.execution_claim(execution.pk)
     Execution.objects.filter(pk=execution.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
@@ -188,7 +189,7 @@ def test_a_chained_action_turns_its_response_into_the_next_event(client, wiring,
     subscriber.reply(Reply(201, {"account": "A-7"}))
 
     first = route_and_try(client, wiring)
-    subscriptions.run_subscription("delivery.router")
+    catch_up("delivery.router")
     second = Execution.objects.get(contract__event_type=account_created)
     services.execution_attempt(execution_id=second.pk)
 
@@ -215,7 +216,7 @@ def test_a_chain_that_loops_is_stopped_at_the_maximum_depth(client, wiring, subs
 
     receive(client, key, event.identifier, {"id": 1})
     for _ in range(4):
-        subscriptions.run_subscription("delivery.router")
+        catch_up("delivery.router")
         for execution in Execution.objects.filter(state=Execution.State.PENDING):
             services.execution_attempt(execution_id=execution.pk)
 
@@ -236,7 +237,7 @@ def test_a_contract_on_its_own_outcome_is_stopped_at_the_maximum_depth(client, w
 
     receive(client, key, event.identifier, {"id": 1})
     for _ in range(5):
-        subscriptions.run_subscription("delivery.router")
+        catch_up("delivery.router")
         for execution in Execution.objects.filter(state=Execution.State.PENDING):
             services.execution_attempt(execution_id=execution.pk)
 

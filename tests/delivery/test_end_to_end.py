@@ -4,12 +4,13 @@ import pytest
 from django.db import transaction
 
 from apps.delivery.models import Execution, Try
-from apps.eventstore import store, subscriptions
+from apps.eventstore import store
 from apps.hub.models import Action
 from tests.delivery.conftest import receive
 from tests.hub import factories
 from tests.processes import start_beat, start_worker, wait_for
 from tests.subscriber import Reply
+from tests.subscriptions import catch_up
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -116,7 +117,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(client, wiring, subscriber, 
     try:
         event_id = receive(client, key, event.identifier, {"id": 3})
         with transaction.atomic():
-            subscriptions.run_subscription("delivery.router")
+            catch_up("delivery.router")
         subscriber.wait_for(1)
     finally:
         doomed.kill()

@@ -9,10 +9,10 @@ from django.test import Client
 from apps.discovery.models import DiscoveryEvent
 from apps.discovery.services import discovery_process
 from apps.eventstore.models import Subscription
-from apps.eventstore.subscriptions import run_subscription
 from apps.hub.models import System
 from apps.hub.services import api_key_create
 from tests.discovery.support import load
+from tests.subscriptions import catch_up
 
 #: Agent ids of a small landscape built from the fixtures (the fixtures mostly share one agent id).
 DB_HOST = "779cdd70-e9e2-58ca-b18a-bf3eb3f71244"
@@ -41,9 +41,7 @@ def process() -> None:
 
 
 def settle() -> None:
-    for _ in range(5):  # reactions append events that the projections then read, and so on
-        if not sum(run_subscription(name) for name in SUBSCRIPTIONS):
-            break
+    catch_up(*SUBSCRIPTIONS)  # reactions append events that the projections then read, and so on
     failing = Subscription.objects.filter(name__in=SUBSCRIPTIONS, failing_since__isnull=False)
     assert not failing.exists(), list(failing.values_list("name", "last_error"))
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from apps.delivery.models import Execution
 from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent
 from apps.eventstore import store
-from apps.eventstore.subscriptions import run_subscription
 from apps.hub.models import EventType, System
 from apps.landscape import services
 from apps.landscape.models import (
@@ -39,6 +38,7 @@ from tests.discovery.agents import (
 from tests.discovery.support import envelope_paths, load
 from tests.hub import factories
 from tests.landscape.test_end_to_end import DB_ADDRESS, HANA_CLUSTER, HANA_DATABASE
+from tests.subscriptions import catch_up
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +217,7 @@ def test_a_contract_on_a_landscape_event_creates_a_delivery_execution(client, ag
     contract = factories.contract(event_type, factories.action(ticketing, name="open incident"))
 
     post(client, agent_key, load(shared_dir, "web/ha_cluster_discovery_hana_scale_up.json"))
-    run_subscription("delivery.router")
+    catch_up("delivery.router")
 
     (changed,) = [e for e in store.read_stream(f"cluster-{HANA_CLUSTER}") if e.type == "ClusterHealthChanged"]
     (execution,) = Execution.objects.all()
