@@ -9,6 +9,10 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
 
+#: A version expires after a day (the next read starts a new one): versions of agents and keys that
+#: are gone do not pile up.
+VERSION_SECONDS = 24 * 3600
+
 
 def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     """The value cached at ``key`` if it was cached under the current version of ``version_key``
@@ -22,7 +26,7 @@ def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     version, entry = found.get(version_key), found.get(key)
     if version is None:
         # A new random version: a dropped one must never come back. None if dropped again at once.
-        cache.add(version_key, uuid4().hex, timeout=None)
+        cache.add(version_key, uuid4().hex, timeout=VERSION_SECONDS)
         return None, cache.get(version_key)
     if isinstance(entry, tuple) and entry[0] == version:
         return entry[1], version
