@@ -1,7 +1,7 @@
 """The one way Junction calls other systems over HTTP.
 
 It refuses private, loopback and link-local addresses unless ``OUTBOUND_ALLOWED_NETWORKS`` allows
-them (SSRF protection), follows no redirects, bounds what it reads of a response, and returns a
+them (SSRF protection, checked again on the addresses it connects to), follows no redirects, bounds what it reads of a response, and returns a
 result instead of raising on HTTP errors, so callers decide what a failure means.
 """
 
@@ -15,9 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 USER_AGENT = "Junction/1 (+https://github.com/junction-hub)"
 
@@ -46,18 +48,21 @@ class HttpResult:
         return self.body.decode("utf-8", errors="replace")
 
 
-@cache
-def _session() -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers["User-Agent"] = USER_AGENT
-    return session
-
-
 def _allowed_networks() -> list:
     return [ipaddress.ip_network(net, strict=False) for net in settings.OUTBOUND_ALLOWED_NETWORKS]
+
+
+def _resolve_allowed(hostname: str, port: int) -> list[str]:
+    """The addresses ``hostname`` resolves to; ``BlockedAddress`` if any of them may not be called."""
+    addresses = [info[4][0] for info in socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)]
+    allowed = _allowed_networks()
+    for address in map(ipaddress.ip_address, addresses):
+        if not (address.is_global or any(address in network for network in allowed)):
+            raise BlockedAddress(
+                f"{hostname} resolves to {address}, a private or local address. "
+                "Add it to OUTBOUND_ALLOWED_NETWORKS to allow it."
+            )
+    return addresses
 
 
 def check_destination(url: str) -> None:
@@ -66,18 +71,66 @@ def check_destination(url: str) -> None:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise BlockedAddress(f"Only http and https URLs with a host can be called, not {url!r}.")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        _resolve_allowed(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except socket.gaierror as exc:
         raise OSError(f"Cannot resolve {parts.hostname}: {exc.strerror}") from None
-    allowed = _allowed_networks()
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_global or any(address in network for network in allowed):
-            continue
-        raise BlockedAddress(
-            f"{parts.hostname} resolves to {address}, a private or local address. "
-            "Add it to OUTBOUND_ALLOWED_NETWORKS to allow it."
-        )
+
+
+class _CheckedConnection(urllib3.connection.HTTPConnection):
+    """Connects only to addresses checked as it connects. Checking the URL first and letting the
+    connection resolve the name again would leave a window: a DNS answer that changes in between
+    (rebinding) could reach a refused address. Through a proxy, the proxy resolves the name."""
+
+    def _new_conn(self) -> socket.socket:
+        if self.proxy is not None:
+            return super()._new_conn()
+        hostname = self._dns_host
+        try:
+            addresses = _resolve_allowed(hostname, self.port)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        try:
+            for address in addresses:  # like create_connection: the next one if one is unreachable
+                self._dns_host = address
+                try:
+                    return super()._new_conn()
+                except NewConnectionError:
+                    if address == addresses[-1]:
+                        raise
+        finally:
+            self._dns_host = hostname
+        raise NewConnectionError(self, f"{hostname} resolves to no address")
+
+
+class _CheckedHTTPSConnection(_CheckedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _CheckedConnection
+
+
+class _CheckedHTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPConnectionPool,
+            "https": _CheckedHTTPSConnectionPool,
+        }
+
+
+@cache
+def _session() -> requests.Session:
+    session = requests.Session()
+    adapter = _CheckedAdapter(pool_connections=32, pool_maxsize=32, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -117,3 +117,17 @@ def test_a_timeout_is_a_result_not_an_exception(subscriber):
 
     assert result.status is None
     assert result.error == "timed out after 0.3s"
+
+
+def test_a_dns_answer_that_changes_after_the_check_cannot_reach_a_refused_address(subscriber, settings, monkeypatch):
+    """DNS rebinding: the name resolves to a public address when checked, to loopback when connected."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    answers = iter(["93.184.215.14", "127.0.0.1"])
+    monkeypatch.setattr(
+        http.socket, "getaddrinfo", lambda *args, **kwargs: [(2, 1, 6, "", (next(answers, "127.0.0.1"), 0))]
+    )
+
+    result = http.send("GET", subscriber.url.replace("127.0.0.1", "rebinding.example"))
+
+    assert result.error.startswith("blocked: rebinding.example resolves to 127.0.0.1")
+    assert subscriber.received == []
