@@ -1,8 +1,9 @@
 """The one way Junction calls other systems over HTTP.
 
 It refuses private, loopback and link-local addresses unless ``OUTBOUND_ALLOWED_NETWORKS`` allows
-them (SSRF protection, checked again on the addresses it connects to), follows no redirects, bounds what it reads of a response, and returns a
-result instead of raising on HTTP errors, so callers decide what a failure means.
+them (SSRF protection, checked again on the addresses it connects to), follows no redirects, bounds
+what it reads of a response, and returns a result instead of raising on HTTP errors, so callers
+decide what a failure means.
 """
 
 import ipaddress
