@@ -175,8 +175,8 @@ def _context_key(agent_id: UUID | str) -> str:
 
 
 def discovery_contexts_changed(*, agent_ids: Iterable[str]) -> None:
-    """What the policies read about these agents changed (or their last discoveries were forgotten):
-    their next discoveries are compared again."""
+    """What the policies read about these agents, or their last discoveries, changed: their next
+    discoveries are compared again."""
     cache_invalidate([_context_key(agent_id) for agent_id in agent_ids])
 
 
@@ -294,6 +294,8 @@ def _remember_as_last(discovery: DiscoveryEvent) -> None:
         discovery_type=discovery.discovery_type,
         defaults={"fingerprint": discovery.fingerprint, "processed_at": timezone.now()},
     )
+    # Cached verdicts compared against the previous last one (a retried dead letter can be older).
+    discovery_contexts_changed(agent_ids=[str(discovery.agent_id)])
 
 
 def last_seen_forget(*, event: RecordedEvent) -> None:

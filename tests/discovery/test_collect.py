@@ -251,6 +251,24 @@ def test_retrying_a_dead_letter_processes_it_again(client, agent_key, shared_dir
     assert Host.objects.get().provider == "aws"
 
 
+def test_after_an_older_dead_letter_is_retried_the_agents_current_discovery_applies_again(
+    client, agent_key, shared_dir
+):
+    aws = as_agent(load(shared_dir, "web/cloud_discovery_aws.json"), DB_HOST)
+    post(client, agent_key, aws)  # before its host: a dead letter
+    post(client, agent_key, load(shared_dir, "web/host_discovery.json"))
+    azure = as_agent(load(shared_dir, "web/cloud_discovery_azure.json"), DB_HOST)
+    for _ in range(3):  # the agent's current discovery, then its identical repeats
+        post(client, agent_key, azure)
+
+    services.discarded_retry(discarded=DiscardedDiscoveryEvent.objects.get())
+    settle()
+    assert Host.objects.get().provider == "aws"
+    post(client, agent_key, azure)
+
+    assert Host.objects.get().provider == "azure"
+
+
 def test_a_heartbeat_of_a_registered_host_is_204_and_only_the_first_one_is_an_event(client, agent_key, shared_dir):
     post(client, agent_key, load(shared_dir, "web/host_discovery.json"))
 
