@@ -1,148 +1,348 @@
-"""Delivery: webhook POST to subscriber latency, and deliveries/s of one worker process, next to a plain loop.
+"""Delivery: how wide, lean and isolated one worker's delivery engine is, and the embedded default under load.
 
 ``DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… REDIS_URL=redis://… python -m bench delivery``
-Sizes: BENCH_LATENCY_EVENTS (default 200), BENCH_THROUGHPUT_EVENTS (default 2000).
+
+One run, one table. A loopback subscriber in a process of its own (``bench._subscriber``) answers at
+once, after 200 ms, or never. On PostgreSQL + Redis with gunicorn (2 workers, 4 threads each) and one
+Celery worker as ``make run`` starts it (2 pool processes, the engine in its main process):
+- latency: events sent one at a time, webhook POST → subscriber (instant);
+- width: BENCH_WIDTH_EVENTS queued while no worker runs, then one worker routes and delivers them
+  all to the 200 ms subscriber (the action allows 200 in flight), next to a plain asyncio loop
+  with 200 requests in flight against the same subscriber; worker CPU (all its processes) per delivery;
+- isolation: a healthy endpoint's latency at 20 events/s, alone, then beside an endpoint that hangs
+  until its 10 s timeout with 500 deliveries queued for it;
+- recovery: a worker is SIGKILLed with deliveries in flight; another starts at once; time from the
+  kill until every delivery arrived (DELIVERY_LEASE_SECONDS, 30 by default, then one sweep);
+and then ``make run``'s own hub on the embedded default (SQLite, filesystem broker) at 50 events/s
+for 60 s to the instant subscriber.
 """
 
+import asyncio
 import json
 import os
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
 from bench import _support
 
+WIDTH_EVENTS = int(os.environ.get("BENCH_WIDTH_EVENTS", 4000))
+LATENCY_EVENTS = int(os.environ.get("BENCH_LATENCY_EVENTS", 200))
+EMBEDDED_SECONDS = int(os.environ.get("BENCH_EMBEDDED_SECONDS", 60))
+
+CONFIGURE = """
+from apps.hub.models import Action, Contract, EventType, System
+from apps.hub.services import api_key_create
+
+shop = System.objects.create(name="Bench shop", role=System.Role.PRODUCER)
+erp = System.objects.create(name="Bench ERP", role=System.Role.SUBSCRIBER)
+for path, in_flight in (("instant", 10), ("slow", 200), ("hang", 10), ("healthy", 10)):
+    event = EventType.objects.create(system=shop, name=f"to {path}", identifier=f"bench.{path}")
+    url = "{base}/" + ("instant" if path == "healthy" else path)
+    action = Action.objects.create(system=erp, name=path, url=url, body={"seq": "{{ $.body.seq }}"},
+                                   max_in_flight=in_flight, max_tries=3, retry_base_seconds=60)
+    Contract.objects.create(name=f"to {path}", event_type=event, action=action)
+print(api_key_create(system=shop, name="bench")[1])
+"""
+
 
 class Subscriber:
-    """A loopback HTTP server that notes when each delivery arrives (by the event's sequence number)."""
+    """The subscriber process and what it tells of arrivals."""
 
     def __init__(self) -> None:
-        self.arrivals: dict[int, float] = {}
-        self.sent_at: dict[int, float] = {}
-        arrivals = self.arrivals
+        self.port = _support.free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in two writes: without TCP_NODELAY the second waits for the
-            # client's delayed ACK (40 ms on Linux), which would cap any client at about 25 requests/s.
-            disable_nagle_algorithm = True
+    @contextmanager
+    def running(self):
+        proc = subprocess.Popen([sys.executable, "-m", "bench._subscriber", str(self.port)], cwd=_support.REPO)
+        try:
+            _wait_until(lambda: _get(f"{self.base}/count?path=/instant") is not None, 30)
+            yield self
+        finally:
+            proc.terminate()
+            proc.wait()
 
-            def log_message(self, *args):
-                pass
+    def arrivals(self, path: str) -> dict[int, float]:
+        return {int(seq): at for seq, at in _get(f"{self.base}/arrivals?path=/{path}").items()}
 
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                arrivals.setdefault(json.loads(body).get("seq", -1), time.perf_counter())
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/orders"
-
-    def wait(self, count: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while len(self.arrivals) < count and time.monotonic() < deadline:
-            time.sleep(0.005)
-        return len(self.arrivals) >= count
+    def count(self, path: str) -> int:
+        return _get(f"{self.base}/count?path=/{path}")
 
 
-def _configure(scratch_url: str, data_dir: str, subscriber_url: str) -> str:
-    os.environ.update({"DATABASE_URL": scratch_url, "JUNCTION_DATA_DIR": data_dir})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from apps.hub.models import Action, Contract, EventType, System
-    from apps.hub.services import api_key_create
-
-    shop = System.objects.create(name="Bench shop", role=System.Role.PRODUCER)
-    erp = System.objects.create(name="Bench ERP", role=System.Role.SUBSCRIBER)
-    placed = EventType.objects.create(system=shop, name="order placed", identifier="bench.order_placed")
-    action = Action.objects.create(system=erp, name="book order", url=subscriber_url,
-                                   body={"seq": "{{ $.body.seq }}", "order": "{{ $.body.order }}"})  # fmt: skip
-    Contract.objects.create(name="orders to ERP", event_type=placed, action=action)
-    return api_key_create(system=shop, name="bench")[1]
+def _get(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.loads(response.read())
+    except OSError:
+        return None
 
 
-def _post(session: requests.Session, url: str, key: str, seq: int) -> None:
-    response = session.post(url, json={"seq": seq, "order": {"id": seq}}, headers={"X-API-Key": key}, timeout=10)
-    response.raise_for_status()
+def _wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
 
 
-def _plain_loop(url: str, count: int) -> float:
-    session = requests.Session()
-    started = time.perf_counter()
-    for seq in range(count):
-        session.post(url, json={"seq": -2, "order": {"id": seq}}, timeout=10).raise_for_status()
-    return count / (time.perf_counter() - started)
+class Producer:
+    """Sends events to the webhook and notes when each was sent (``time.time()``, the subscriber's clock)."""
+
+    def __init__(self, port: int, key: str) -> None:
+        self.url = f"http://127.0.0.1:{port}/api/v1/events/bench."
+        self.key = key
+        self.sent: dict[str, dict[int, float]] = {}
+        self._local = threading.local()
+
+    def send(self, path: str, seq: int) -> None:
+        session = getattr(self._local, "session", None) or requests.Session()
+        self._local.session = session
+        sent = time.time()
+        response = session.post(self.url + path, json={"seq": seq}, headers={"X-API-Key": self.key}, timeout=30)
+        response.raise_for_status()
+        self.sent.setdefault(path, {})[seq] = sent
+
+    def burst(self, path: str, seqs: range, threads: int = 8) -> None:
+        workers = [threading.Thread(target=lambda s=s: [self.send(path, q) for q in seqs[s::threads]])
+                   for s in range(threads)]  # fmt: skip
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    def paced(self, path: str, seqs: range, rate: float) -> None:
+        """``rate`` events per second on schedule (a few senders, so a slow answer does not hold it back)."""
+        start = time.monotonic()
+
+        def run(part: range) -> None:
+            for index, seq in zip(part, seqs[part.start :: part.step], strict=False):
+                time.sleep(max(0.0, start + index / rate - time.monotonic()))
+                self.send(path, seq)
+
+        parts = [range(i, len(seqs), 4) for i in range(4)]
+        workers = [threading.Thread(target=run, args=(part,)) for part in parts]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+
+def _latencies(sent: dict[int, float], arrived: dict[int, float]) -> list[float]:
+    return [(arrived[seq] - at) * 1000 for seq, at in sent.items() if seq in arrived]
+
+
+def _p(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (Linux /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@contextmanager
+def _worker(env: dict[str, str]):
+    """A worker as ``make run`` starts it, in a process group of its own (so it can be killed whole)."""
+    argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "WARNING",
+            "--concurrency", "2", "--without-mingle", "--without-gossip"]  # fmt: skip
+    proc = subprocess.Popen(argv, cwd=_support.REPO, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def _asyncio_loop(url: str, total: int, in_flight: int) -> float:
+    """The reference: a plain aiohttp loop keeping ``in_flight`` requests open until ``total`` are done."""
+    import aiohttp
+
+    queue = iter(range(total))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=in_flight)) as session:
+
+        async def sender() -> None:
+            for seq in queue:
+                async with session.post(url, json={"seq": -1 - seq}) as response:
+                    await response.read()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(in_flight)))
+        return total / (time.perf_counter() - started)
+
+
+def _configure(env: dict[str, str], base: str) -> str:
+    script = CONFIGURE.replace("{base}", base)
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=_support.REPO, env=env,
+                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    return out.strip().splitlines()[-1]
+
+
+def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
+    url = _support.postgres_url()
+    with _support.scratch_database(url, "junction_bench_delivery") as scratch:
+        env = _support.bench_env(DATABASE_URL=scratch, OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32")
+        key = _configure(env, subscriber.base)
+        port = _support.free_port()
+        producer = Producer(port, key)
+        with _support.gunicorn(env, port, workers=2, threads=4):
+            # Width and CPU: everything queued first, then one worker routes and delivers it all.
+            producer.burst("slow", range(WIDTH_EVENTS))
+            with _worker(env) as worker:
+                _wait_until(lambda: subscriber.count("slow") >= 1, 60)
+                cpu_before, started = _cpu_seconds(worker.pid), time.time()
+                _wait_until(lambda: subscriber.count("slow") >= WIDTH_EVENTS, 600)
+                cpu = _cpu_seconds(worker.pid) - cpu_before
+                arrived = subscriber.arrivals("slow")
+                last = max(arrived.values())
+                delivered = sum(1 for seq in range(WIDTH_EVENTS) if seq in arrived and arrived[seq] >= started)
+                rate = delivered / (last - started)
+
+                # Latency at an instant subscriber, one event at a time.
+                for seq in range(LATENCY_EVENTS):
+                    producer.send("instant", seq)
+                    _wait_until(lambda s=seq: s in subscriber.arrivals("instant"), 10)
+                latency = _latencies(producer.sent["instant"], subscriber.arrivals("instant"))
+
+                # Isolation: a healthy endpoint alone, then beside a hanging one with 500 queued.
+                producer.paced("healthy", range(0, 300), rate=20)
+                time.sleep(1)
+                alone = _latencies(producer.sent["healthy"], subscriber.arrivals("healthy"))
+                producer.burst("hang", range(500))
+                producer.paced("healthy", range(1000, 1300), rate=20)
+                time.sleep(1)
+                beside_sent = {s: t for s, t in producer.sent["healthy"].items() if s >= 1000}
+                beside = _latencies(beside_sent, subscriber.arrivals("healthy"))
+                hanging_sent = subscriber.count("hang")
+            # Recovery: SIGKILL with deliveries in flight, another worker starts at once.
+            kill_events = range(100_000, 101_000)
+            producer.burst("slow", kill_events)
+            with _worker(env) as doomed:
+                _wait_until(lambda: subscriber.count("slow") >= WIDTH_EVENTS + 300, 120)
+                os.killpg(doomed.pid, signal.SIGKILL)
+                killed_at = time.time()
+            with _worker(env):
+                _wait_until(lambda: all(s in subscriber.arrivals("slow") for s in kill_events), 300)
+                recovered = max(subscriber.arrivals("slow")[s] for s in kill_events) - killed_at
+                lost = sum(1 for s in kill_events if s not in subscriber.arrivals("slow"))
+    reference = asyncio.run(_asyncio_loop(f"{subscriber.base}/slow", WIDTH_EVENTS, 200))
+    rows += [
+        ("PostgreSQL + Redis, one worker (engine + 2 pool processes), gunicorn 2 workers x 4 threads", "", ""),
+        ("deliveries/s to a 200 ms subscriber, 200 in flight", f"{rate:.0f}", "≥ 0.5 of the loop"),
+        (
+            "asyncio loop (aiohttp), 200 in flight, same subscriber",
+            f"{reference:.0f}",
+            f"ratio {rate / reference:.2f}",
+        ),
+        (
+            "worker CPU per delivery (routing, claim, tries, signing, outcome event)",
+            f"{cpu * 1000 / delivered:.2f} ms",
+            "≤ 2 ms",
+        ),
+        (
+            "latency POST → instant subscriber p50 / p99",
+            f"{_p(latency, 50):.1f} / {_p(latency, 99):.1f} ms",
+            "p50 ≤ 50 ms",
+        ),
+        ("healthy endpoint alone, 20 ev/s: p50 / p99", f"{_p(alone, 50):.1f} / {_p(alone, 99):.1f} ms", ""),
+        (
+            "… beside a hanging endpoint with 500 queued: p50 / p99",
+            f"{_p(beside, 50):.1f} / {_p(beside, 99):.1f} ms",
+            f"p99 {_p(beside, 99) / _p(alone, 99) - 1:+.0%} (≤ +20 %)",
+        ),
+        ("requests the hanging endpoint received meanwhile", str(hanging_sent), "its limit: 10 at once"),
+        (
+            "SIGKILL with 200 in flight → all 1,000 delivered",
+            f"{recovered:.1f} s",
+            f"lease 30 s + sweep 5 s; lost {lost}",
+        ),
+    ]
+
+
+def embedded(subscriber: Subscriber, rows: list[tuple]) -> None:
+    """``make run`` itself (junction_run: gunicorn, worker, beat) on SQLite and the filesystem broker."""
+    data_dir = tempfile.mkdtemp(prefix="junction-bench-embedded-")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env |= {"JUNCTION_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings",
+            "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32"}  # fmt: skip
+    _support.manage("migrate", "--noinput", env=env)
+    key = _configure(env, subscriber.base)
+    port = _support.free_port()
+    argv = [sys.executable, "manage.py", "junction_run", "--port", str(port), "--no-demo"]
+    hub = subprocess.Popen(argv, cwd=_support.REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until(lambda: _get(f"http://127.0.0.1:{port}/healthz") is not None, 60)
+        producer = Producer(port, key)
+        total = 50 * EMBEDDED_SECONDS
+        seqs = range(500_000, 500_000 + total)
+        started = time.monotonic()
+        producer.paced("instant", seqs, rate=50)
+        took = time.monotonic() - started
+        at_end = sum(1 for s in seqs if s in subscriber.arrivals("instant"))
+        _wait_until(lambda: all(s in subscriber.arrivals("instant") for s in seqs), 120)
+        arrived = subscriber.arrivals("instant")
+        latency = _latencies({s: t for s, t in producer.sent["instant"].items() if s in seqs}, arrived)
+    finally:
+        hub.send_signal(signal.SIGINT)
+        hub.wait(timeout=60)
+    rows += [
+        (f"Embedded default (make run: SQLite, filesystem broker), 50 ev/s for {EMBEDDED_SECONDS} s", "", ""),
+        (
+            "sent / delivered (when sending ended: behind)",
+            f"{total} in {took:.0f} s / {len(latency)}",
+            f"{total - at_end} behind",
+        ),
+        ("end to end p50 / p99", f"{_p(latency, 50):.0f} / {_p(latency, 99):.0f} ms", "p99 ≤ 2 s"),
+    ]
 
 
 def main() -> None:
-    url = _support.postgres_url()
-    if url is None or not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+    if _support.postgres_url() is None or not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
         print("bench delivery: set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL / REDIS_URL (Redis).")
         return
-    latency_events = int(os.environ.get("BENCH_LATENCY_EVENTS", 200))
-    throughput_events = int(os.environ.get("BENCH_THROUGHPUT_EVENTS", 2000))
-    subscriber = Subscriber()
-    with _support.scratch_database(url, "junction_bench_delivery") as scratch:
-        env = _support.bench_env(DATABASE_URL=scratch, OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32")
-        key = _configure(scratch, env["JUNCTION_DATA_DIR"], subscriber.url)
-        port = _support.free_port()
-        webhook = f"http://127.0.0.1:{port}/api/v1/events/bench.order_placed"
-        session = requests.Session()
-        with _support.gunicorn(env, port, workers=2), _support.celery_worker(env, concurrency=1):
-            _post(session, webhook, key, 0)  # warm-up: the worker connects, the router subscription starts
-            if not subscriber.wait(1, 60):
-                raise SystemExit("The first delivery never arrived: is the worker running?")
-            latencies = []
-            for seq in range(1, latency_events + 1):
-                sent = time.perf_counter()
-                _post(session, webhook, key, seq)
-                subscriber.wait(seq + 1, 10)
-                latencies.append((subscriber.arrivals[seq] - sent) * 1000)
-            first = latency_events + 1
-            last = first + throughput_events
-            started = time.perf_counter()
-            senders = [threading.Thread(target=lambda r=r: [_post(requests.Session(), webhook, key, s) for s in r])
-                       for r in (range(first, last, 4), range(first + 1, last, 4), range(first + 2, last, 4),
-                                 range(first + 3, last, 4))]  # fmt: skip
-            for sender in senders:
-                sender.start()
-            for sender in senders:
-                sender.join()
-            accepted = time.perf_counter()
-            complete = subscriber.wait(last, 300)
-            delivered = sum(1 for seq in range(first, last) if seq in subscriber.arrivals)
-            drained = max(subscriber.arrivals[s] for s in range(first, last) if s in subscriber.arrivals)
-        rate = delivered / (drained - started)
-        plain = _plain_loop(subscriber.url, 2000)
-    quantiles = statistics.quantiles(latencies, n=100)
+    rows: list[tuple] = []
+    with Subscriber().running() as subscriber:
+        distributed(subscriber, rows)
+        embedded(subscriber, rows)
+    load = os.getloadavg()
     _support.print_table(
-        "Delivery on PostgreSQL + Redis: webhook POST → contract → HTTP subscriber",
-        ("measure", "value"),
+        "Delivery: one worker's engine, isolation, recovery, and the embedded default",
+        ("measure", "value", "goal / note"),
+        rows,
         [
-            ("latency POST → subscriber p50 (ms)", f"{quantiles[49]:.1f}"),
-            ("latency POST → subscriber p99 (ms)", f"{quantiles[98]:.1f}"),
-            ("deliveries/s, one worker process", f"{rate:.0f}"),
-            ("plain requests loop to the subscriber (req/s)", f"{plain:.0f}"),
-            ("ratio to the plain loop (goal >= 0.70)", f"{rate / plain:.2f}"),
-            (
-                "delivered / sent in the throughput run",
-                f"{delivered} / {throughput_events}{'' if complete else ' (!)'}",
-            ),
-            ("webhook accepted rate during that run (ev/s)", f"{throughput_events / (accepted - started):.0f}"),
-        ],
-        [
-            f"Latency: {latency_events} events sent one at a time; time from the POST to the subscriber's receipt.",
-            "Throughput: events sent by 4 producers at once; one Celery worker process (concurrency 1) routes and "
-            "delivers them all (each delivery: claim, try row, signed request, outcome event); gunicorn 2 workers.",
+            f"Machine: {os.cpu_count()} cores, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} at the end; "
+            "subscriber, producers, web, worker and databases all share it.",
+            "Width: events queued with no worker running, then one worker started; rate from its start to the last "
+            "arrival. CPU: the worker's processes (utime + stime) over the same span.",
         ],
     )

@@ -21,3 +21,13 @@ def close_old_database_connections(task=None, **kwargs) -> None:
 
     if task is None or not getattr(task.request, "is_eager", False):
         close_old_connections()
+
+
+def _embed_the_delivery_engine() -> None:
+    from apps.delivery.worker import WORKER_OPTION, DeliveryEngineStep
+
+    app.user_options["worker"].add(WORKER_OPTION)
+    app.steps["worker"].add(DeliveryEngineStep)
+
+
+_embed_the_delivery_engine()

@@ -29,6 +29,13 @@ def _stored_secret_key() -> str:
     return path.read_text().strip()
 
 
+def duration_seconds(text: str) -> float:
+    """Seconds in "72h", "30m", "45s", "2d" or a plain number of seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    return float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
+
+
 SECRET_KEY = env("SECRET_KEY", default=None) or _stored_secret_key()
 DEBUG = env.bool("DEBUG", default=False)
 #: Fernet keys for secrets at rest, newest first; derived from SECRET_KEY when not given.
@@ -220,16 +227,31 @@ OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", default=[])
 OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024)
 
 # --- Delivery ---------------------------------------------------------------------------------
-DELIVERY_QUEUE = env("DELIVERY_QUEUE", default="celery")
-#: A try still "processing" after this long is taken to be lost with its worker and is tried again.
-DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=180)
-#: A due execution not started after this long is sent again (its broker message may be lost).
-DELIVERY_SWEEP_GRACE_SECONDS = env.int("DELIVERY_SWEEP_GRACE_SECONDS", default=30)
+#: Every Celery worker runs the delivery engine beside its pool (``--without-delivery`` opts out).
+DELIVERY_ENGINE = env.bool("DELIVERY_ENGINE", default=True)
+#: Requests in flight at most per engine, over all actions (each action also has its own limit).
+DELIVERY_CAPACITY = env.int("DELIVERY_CAPACITY", default=500)
+#: How often an idle engine looks for new events in the store (a cheap query).
+DELIVERY_POLL_SECONDS = env.float("DELIVERY_POLL_SECONDS", default=0.02)
+#: How often it looks for due executions it was not told about (retries coming due, replays).
+DELIVERY_DUE_POLL_SECONDS = env.float("DELIVERY_DUE_POLL_SECONDS", default=0.25)
+#: How often it routes even if no new position appeared (a lower position committed late).
+DELIVERY_ROUTE_SWEEP_SECONDS = env.float("DELIVERY_ROUTE_SWEEP_SECONDS", default=0.5)
+#: A worker renews the leases of its tries in flight; one not renewed for this long was lost with
+#: its worker and is tried again (after a SIGKILL, deliveries resume within this plus one sweep).
+DELIVERY_LEASE_SECONDS = env.float("DELIVERY_LEASE_SECONDS", default=30)
+#: How often an engine takes back lost tries.
+DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=5)
+#: On shutdown, how long requests in flight may take to finish before the worker exits anyway.
+DELIVERY_SHUTDOWN_GRACE_SECONDS = env.float("DELIVERY_SHUTDOWN_GRACE_SECONDS", default=10)
 DELIVERY_MAX_CHAIN_DEPTH = env.int("DELIVERY_MAX_CHAIN_DEPTH", default=5)
-CELERY_BEAT_SCHEDULE["delivery-sweep"] = {
-    "task": "apps.delivery.tasks.sweep_executions",
-    "schedule": timedelta(seconds=env.int("DELIVERY_SWEEP_SECONDS", default=10)),
-}
+#: Circuit breaker: after this many failed tries in a row an action's deliveries pause for
+#: DELIVERY_BREAKER_SECONDS, doubling after each failed probe up to DELIVERY_BREAKER_MAX_SECONDS.
+DELIVERY_BREAKER_FAILURES = env.int("DELIVERY_BREAKER_FAILURES", default=5)
+DELIVERY_BREAKER_SECONDS = env.float("DELIVERY_BREAKER_SECONDS", default=10)
+DELIVERY_BREAKER_MAX_SECONDS = env.float("DELIVERY_BREAKER_MAX_SECONDS", default=600)
+#: An action whose every delivery has failed for this long is disabled ("72h", "30m" or seconds).
+DELIVERY_DISABLE_AFTER_SECONDS = duration_seconds(env("DELIVERY_DISABLE_AFTER", default="72h"))
 
 # --- Event store ---------------------------------------------------------------------------
 EVENTSTORE_BATCH_SIZE = env.int("EVENTSTORE_BATCH_SIZE", default=500)

@@ -16,6 +16,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
 os.environ.setdefault("OUTBOUND_ALLOWED_NETWORKS", "127.0.0.0/8")
 # Lost tries are taken back within seconds, so tests that kill a worker do not wait minutes.
 os.environ.setdefault("DELIVERY_LEASE_SECONDS", "3")
-os.environ.setdefault("DELIVERY_SWEEP_GRACE_SECONDS", "2")
+os.environ.setdefault("DELIVERY_SWEEP_SECONDS", "1")
 
 from config.settings import *  # noqa: F403

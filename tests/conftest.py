@@ -18,9 +18,11 @@ def shared_dir() -> Path:
     return SHARED_DIR
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real Celery worker process on the configured broker, using the test database."""
+    """A real Celery worker process on the configured broker, using the test database, with its
+    delivery engine. One per module: tests of other modules can start workers of their own (and kill
+    them) without another engine taking their deliveries."""
     from django.core.cache import cache
 
     from config.celery import app

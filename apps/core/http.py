@@ -4,8 +4,13 @@ It refuses private, loopback and link-local addresses unless ``OUTBOUND_ALLOWED_
 them (SSRF protection, checked again on the addresses it connects to), follows no redirects, bounds
 what it reads of a response, and returns a result instead of raising on HTTP errors, so callers
 decide what a failure means.
+
+Two clients keep these rules: ``send`` (blocking, one request: the admin's test request, OAuth
+token requests) and ``AsyncClient`` (aiohttp on an event loop, hundreds of requests in flight: the
+delivery engine).
 """
 
+import asyncio
 import ipaddress
 import socket
 import time
@@ -15,6 +20,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import requests
 import urllib3
 from django.conf import settings
@@ -53,9 +59,8 @@ def _allowed_networks() -> list:
     return [ipaddress.ip_network(net, strict=False) for net in settings.OUTBOUND_ALLOWED_NETWORKS]
 
 
-def _resolve_allowed(hostname: str, port: int) -> list[str]:
-    """The addresses ``hostname`` resolves to; ``BlockedAddress`` if any of them may not be called."""
-    addresses = [info[4][0] for info in socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)]
+def _check_addresses(hostname: str, addresses: list[str]) -> list[str]:
+    """``addresses`` (what ``hostname`` resolves to) if every one may be called, else ``BlockedAddress``."""
     allowed = _allowed_networks()
     for address in map(ipaddress.ip_address, addresses):
         if not (address.is_global or any(address in network for network in allowed)):
@@ -64,6 +69,12 @@ def _resolve_allowed(hostname: str, port: int) -> list[str]:
                 "Add it to OUTBOUND_ALLOWED_NETWORKS to allow it."
             )
     return addresses
+
+
+def _resolve_allowed(hostname: str, port: int) -> list[str]:
+    """The addresses ``hostname`` resolves to; ``BlockedAddress`` if any of them may not be called."""
+    infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
+    return _check_addresses(hostname, [info[4][0] for info in infos])
 
 
 def check_destination(url: str) -> None:
@@ -197,3 +208,121 @@ def send(
         return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"timed out after {timeout}s")
     except (requests.RequestException, OSError) as exc:
         return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"{type(exc).__name__}: {exc}")
+
+
+def _described(exc: BaseException, timeout: float) -> str:
+    """What went wrong with a request, in plain words (no Python traceback reaches people)."""
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout}s"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return f"Cannot resolve {exc.host}: the name is unknown or DNS is unreachable."
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror or str(exc.os_error) or "no reason given"
+        return f"Cannot connect to {exc.host}:{exc.port}: {reason.lower()}."
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "The server closed the connection without answering."
+    if isinstance(exc, aiohttp.InvalidURL):
+        return f"The URL is not valid: {exc}."
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _CheckedResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp connects to exactly the addresses its resolver returns, so checking them here closes
+    the window a DNS answer could change in (rebinding). IP literals never reach a resolver: the
+    client checks them itself."""
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        _check_addresses(host, [info[4][0] for info in infos])
+        return [
+            {"hostname": host, "host": info[4][0], "port": info[4][1], "family": info[0], "proto": 0, "flags": 0}
+            for info in infos
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+class AsyncClient:
+    """Many requests in flight on one event loop, under the same rules as ``send``.
+
+    ``async with AsyncClient() as client: result = await client.send(...)``. Connections are kept
+    alive between requests to the same host; DNS answers are not cached (each new connection is
+    checked as it is made).
+    """
+
+    def __init__(self, *, connections: int = 500) -> None:
+        self.connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "AsyncClient":
+        connector = aiohttp.TCPConnector(
+            limit=self.connections, limit_per_host=0, resolver=_CheckedResolver(), use_dns_cache=False
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector, headers={"User-Agent": USER_AGENT}, auto_decompress=False, trust_env=False
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._session.close()
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        body: bytes | None = None,
+        timeout: float = 10,
+        max_body_bytes: int | None = None,
+    ) -> HttpResult:
+        """Send one request; network failures come back as a result with ``error`` set, never raised."""
+        limit = max_body_bytes or settings.OUTBOUND_MAX_RESPONSE_BYTES
+        started_at, start = timezone.now(), time.perf_counter()
+
+        def elapsed() -> float:
+            return round((time.perf_counter() - start) * 1000, 2)
+
+        try:
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise BlockedAddress(f"Only http and https URLs with a host can be called, not {url!r}.")
+            if _is_ip_literal(parts.hostname):
+                _check_addresses(parts.hostname, [parts.hostname])
+            async with self._session.request(
+                method,
+                url,
+                headers=headers,
+                params=params,
+                data=body,
+                timeout=aiohttp.ClientTimeout(total=timeout, connect=min(5.0, timeout)),
+                allow_redirects=False,
+            ) as response:
+                content = b""
+                while len(content) <= limit and (chunk := await response.content.read(limit + 1 - len(content))):
+                    content += chunk
+                if len(content) > limit:
+                    response.close()  # the rest is not read: the connection cannot be reused
+                return HttpResult(
+                    started_at=started_at,
+                    duration_ms=elapsed(),
+                    status=response.status,
+                    headers=dict(response.headers),
+                    body=content[:limit],
+                    body_truncated=len(content) > limit,
+                    retry_after=_retry_after(response.headers.get("Retry-After")),
+                )
+        except BlockedAddress as exc:
+            return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"blocked: {exc}")
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            return HttpResult(started_at=started_at, duration_ms=elapsed(), error=_described(exc, timeout))
+
+
+def _is_ip_literal(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return True

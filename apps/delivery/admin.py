@@ -2,16 +2,17 @@ import json
 from uuid import UUID
 
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from apps.delivery import selectors, services
 from apps.delivery.models import Execution, Try
 from apps.eventstore.admin import ReadOnlyAdmin, tree_link
-from apps.hub.admin import ContractAdmin
-from apps.hub.models import Contract
+from apps.hub.admin import ActionAdmin, ContractAdmin
+from apps.hub.models import Action, Contract
 from apps.ingest.admin import ReceivedEventAdmin
 from apps.ingest.models import ReceivedEvent
 
@@ -206,3 +207,96 @@ class ReceivedEventWithRerunAdmin(ReceivedEventAdmin):
             f"{executions} executions of {queryset.count()} events will run again (the same idempotency keys).",
             messages.SUCCESS,
         )
+
+
+# Delivery knows how each action's endpoint answers, so it shows that on the action and can resume it.
+admin.site.unregister(Action)
+
+
+def delivery_status(action: Action) -> str:
+    """Delivering / Paused (breaker open) / Disabled, as a badge with what it means."""
+    endpoint = getattr(action, "endpoint", None)
+    if action.disabled_at is not None:
+        colour, label, title = "#ba2121", "Disabled", action.disabled_reason
+    elif endpoint is not None and endpoint.open_until is not None:
+        resume = timezone.localtime(endpoint.open_until).strftime("%H:%M:%S")
+        colour, label = "#ef6c00", "Paused"
+        title = f"{endpoint.consecutive_failures} failures in a row; the next try goes out at {resume}."
+    else:
+        colour, label, title = "#2e7d32", "Delivering", "The endpoint answers; deliveries go out as events arrive."
+    return format_html(
+        '<span title="{}" style="background:{};color:#fff;padding:2px 8px;border-radius:10px">{}</span>',
+        title,
+        colour,
+        label,
+    )
+
+
+@admin.register(Action)
+class ActionWithDeliveryAdmin(ActionAdmin):
+    list_display = [*ActionAdmin.list_display[:-1], "delivery", *ActionAdmin.list_display[-1:]]
+    list_select_related = [*ActionAdmin.list_select_related, "endpoint"]
+    actions = ["enable_selected"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Action | None = None):
+        fieldsets = [
+            (name, {**options, "fields": [*options["fields"], "max_in_flight", "ordering_key"]})
+            if name == "Delivery & retries"
+            else (name, options)
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if obj is not None:
+            fieldsets.insert(1, ("Delivery status", {"fields": ["delivery", "endpoint_health"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Action | None = None):
+        return [*super().get_readonly_fields(request, obj), "delivery", "endpoint_health"]
+
+    @admin.display(description="delivery")
+    def delivery(self, action: Action) -> str:
+        return delivery_status(action)
+
+    @admin.display(description="what happened")
+    def endpoint_health(self, action: Action) -> str:
+        endpoint = getattr(action, "endpoint", None)
+        if action.disabled_at is not None:
+            return format_html(
+                "Disabled since {}: {} Its deliveries are kept and wait. Fix the endpoint, then press "
+                "<strong>Enable again</strong> at the top of this page.",
+                timezone.localtime(action.disabled_at).strftime("%Y-%m-%d %H:%M:%S"),
+                action.disabled_reason,
+            )
+        if endpoint is None or not endpoint.consecutive_failures:
+            return "No failures lately."
+        since = timezone.localtime(endpoint.failing_since).strftime("%Y-%m-%d %H:%M:%S")
+        text = f"{endpoint.consecutive_failures} failed tries in a row since {since}. Last error: {endpoint.last_error}"
+        if endpoint.open_until is not None:
+            text += " Deliveries wait (without using their tries) until a probe succeeds."
+        return text
+
+    def get_urls(self) -> list[URLPattern]:
+        enable = path(
+            "<path:object_id>/enable/", self.admin_site.admin_view(self.enable_view), name="hub_action_enable"
+        )
+        return [enable, *super().get_urls()]
+
+    def enable_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        action = self.object_for_change(request, object_id)
+        if request.method == "POST":
+            services.action_enable(action)
+            self.log_change(request, action, "Enabled deliveries again.")
+            self.message_user(request, f"{action} delivers again: its waiting deliveries go out now.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:hub_action_change", args=[action.pk]))
+        intro = (
+            f"Junction stopped delivering to {action}: {action.disabled_reason} Its deliveries were kept. "
+            "Enable it once the endpoint works again: the waiting deliveries go out at once, and if the "
+            "endpoint still fails, Junction pauses it again."
+        )
+        return self.confirm_page(request, action, title=f"Enable {action} again", intro=intro, submit="Enable again")
+
+    @admin.action(description="Enable the selected actions again")
+    def enable_selected(self, request: HttpRequest, queryset) -> None:
+        disabled = list(queryset.filter(disabled_at__isnull=False))
+        for action in disabled:
+            services.action_enable(action)
+        self.message_user(request, f"{len(disabled)} actions deliver again.", messages.SUCCESS)

@@ -25,6 +25,10 @@ class Execution(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took the current try.")
     last_error = models.TextField(blank=True)
     chain_depth = models.PositiveSmallIntegerField(default=0, help_text="How many chained actions led here.")
+    event_position = models.BigIntegerField(default=0, help_text="The event's position in the store: its order.")
+    ordering_key = models.CharField(
+        max_length=200, blank=True, help_text="The value of the action's ordering key in this event, if it has one."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -34,7 +38,11 @@ class Execution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event_id", "contract"], name="delivery_one_execution_per_event_contract")
         ]
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["action", "state", "next_attempt_at"], name="delivery_due_per_action"),
+            models.Index(fields=["action", "ordering_key", "event_position"], name="delivery_in_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contract} for {self.event_type} ({self.get_state_display()})"
@@ -71,3 +79,28 @@ class Try(models.Model):
 
     def __str__(self) -> str:
         return f"try {self.number} of {self.execution_id}"
+
+
+class Endpoint(models.Model):
+    """How an action's endpoint has been answering: its circuit breaker and how long it has failed.
+
+    After ``DELIVERY_BREAKER_FAILURES`` failed tries in a row the breaker opens: the action's
+    executions wait (they use no tries) until ``open_until``, when one try goes out as a probe. A
+    probe that succeeds closes the breaker; one that fails opens it again, for twice as long.
+    """
+
+    action = models.OneToOneField("hub.Action", on_delete=models.CASCADE, primary_key=True, related_name="endpoint")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True, help_text="The first failure since the last success.")
+    open_until = models.DateTimeField(
+        null=True, blank=True, help_text="While set, the breaker is open: deliveries wait until then for a probe."
+    )
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"endpoint of {self.action}"
+
+    @property
+    def breaker_open(self) -> bool:
+        return self.open_until is not None

@@ -1,26 +1,27 @@
-"""Executing contracts: routing events to executions, trying them over HTTP, retrying, replaying.
+"""Executing contracts: routing events to executions, claiming tries, recording them, replaying.
 
-Every try is claimed with a conditional UPDATE (only one worker can take it), recorded before the
-request is sent, and completed in a short transaction after it; no transaction is held open while
-waiting on the network. Retries are scheduled as countdown messages and also written to the
-execution (``next_attempt_at``), so the periodic sweep re-sends any that a broker or a killed
-worker lost.
+The database is the queue of record: an execution is due when its ``next_attempt_at`` has passed.
+The delivery engine (``apps.delivery.engine``) claims due executions in batches (a conditional
+UPDATE: one worker per try), records their tries before the requests go out, and records many
+outcomes in one transaction after the answers come in; no transaction is held open while waiting
+on the network. A try whose worker died is taken back when its lease expires.
 """
 
 import json
 import logging
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from apps.core.http import HttpResult
-from apps.delivery.models import Execution, Try
+from apps.delivery.models import Endpoint, Execution, Try
 from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent, RecordedEvent
 from apps.hub import outbound, templating
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 BODY_LIMIT = 64 * 1024
 RETRYABLE_STATUSES = {408, 429}
+DUE_STATES = (Execution.State.PENDING, Execution.State.FAILED)
+ROUTER = "delivery.router"
 
 
 # --- Routing -------------------------------------------------------------------------------
@@ -50,39 +53,63 @@ def contracts_for(event_type: str) -> list[Contract]:
 
 
 def executions_create(event: RecordedEvent, contracts: list[Contract]) -> list[Execution]:
-    """One execution per matching contract (never two for the same event), sent once committed.
+    """One execution per matching contract (never two for the same event); the engine sends them.
 
-    An event that chained actions (or their outcomes) led to carries its depth; past
-    ``DELIVERY_MAX_CHAIN_DEPTH`` its executions are recorded as errors and not sent, which stops
-    contracts that trigger each other in a loop.
+    A condition that cannot be evaluated on this event fails its own execution at once, with the
+    reason, and never stops the router. An event that chained actions (or their outcomes) led to
+    carries its depth; past ``DELIVERY_MAX_CHAIN_DEPTH`` its executions are recorded as errors and
+    not sent, which stops contracts that trigger each other in a loop.
     """
     context = outbound.event_context(event)
     chain_depth = event.data.get("chain", {}).get("depth", 0) if isinstance(event.data, dict) else 0
-    matching = [c for c in contracts if not c.condition or templating.matches(c.condition, context)]
-    if not matching:
-        return []
-    too_deep = chain_depth > settings.DELIVERY_MAX_CHAIN_DEPTH
-    executions = [
-        Execution(
-            event_id=event.event_id,
-            event_type=event.type,
-            correlation_id=event.correlation_id,
-            contract=contract,
-            action=contract.action,
-            chain_depth=chain_depth,
-            next_attempt_at=event.recorded_at,
-            state=Execution.State.ERROR if too_deep else Execution.State.PENDING,
-            last_error=_chain_too_deep() if too_deep else "",
+    existing = set(Execution.objects.filter(event_id=event.event_id).values_list("contract_id", flat=True))
+    executions = []
+    for contract in contracts:
+        if contract.pk in existing:
+            continue
+        error = key = ""
+        if chain_depth > settings.DELIVERY_MAX_CHAIN_DEPTH:
+            error = _chain_too_deep()
+        elif contract.condition:
+            try:
+                if not templating.matches(contract.condition, context):
+                    continue
+            except templating.TemplateError as exc:
+                error = f"The contract's condition could not be checked on this event: {exc.message}."
+        if not error and contract.action.ordering_key:
+            try:
+                key = ordering_key(contract.action.ordering_key, context)
+            except templating.TemplateError as exc:
+                error = f"The action's ordering key could not be read from this event: {exc.message}."
+        executions.append(
+            Execution(
+                event_id=event.event_id,
+                event_type=event.type,
+                correlation_id=event.correlation_id,
+                contract=contract,
+                action=contract.action,
+                chain_depth=chain_depth,
+                event_position=event.position,
+                ordering_key=key,
+                next_attempt_at=event.recorded_at,
+                state=Execution.State.ERROR if error else Execution.State.PENDING,
+                last_error=error,
+            )
         )
-        for contract in matching
-    ]
-    Execution.objects.bulk_create(executions, ignore_conflicts=True)
-    created = list(
-        Execution.objects.filter(event_id=event.event_id, contract__in=matching, state=Execution.State.PENDING)
-    )
-    for execution in created:
-        enqueue_on_commit(execution.pk)
-    return created
+    Execution.objects.bulk_create(executions)
+    for execution in executions:
+        # A loop that reached its depth stays quiet: an outcome event would feed the loop again.
+        if execution.state == Execution.State.ERROR and execution.chain_depth <= settings.DELIVERY_MAX_CHAIN_DEPTH:
+            _record_outcome(execution, event, execution.state, execution.last_error)
+    return executions
+
+
+def ordering_key(expression: str, context: dict) -> str:
+    """The event's value for an ordering key, as text ("" when the event has none: those share one line)."""
+    value = templating.find(expression, context)
+    if value is templating.MISSING or value is None:
+        return ""
+    return (value if isinstance(value, str) else json.dumps(value, sort_keys=True))[:200]
 
 
 def _chain_too_deep() -> str:
@@ -92,24 +119,133 @@ def _chain_too_deep() -> str:
     )
 
 
-def enqueue_on_commit(execution_id: UUID, countdown: float = 0) -> None:
-    from apps.delivery.tasks import deliver_execution_task
+def executions_route_new() -> set[int]:
+    """Route the events recorded since the router's cursor; the ids of actions given new executions."""
+    from apps.eventstore.subscriptions import run_subscription
 
-    def send() -> None:
-        deliver_execution_task.apply_async(
-            kwargs={"execution_id": str(execution_id)}, countdown=countdown, queue=settings.DELIVERY_QUEUE
-        )
-
-    transaction.on_commit(send, robust=True)
+    started = timezone.now()
+    if not run_subscription(ROUTER):
+        return set()
+    return actions_with_new_work(since=started)
 
 
-# --- One try -------------------------------------------------------------------------------
+def actions_with_new_work(*, since: datetime) -> set[int]:
+    created = Execution.objects.filter(created_at__gte=since, state=Execution.State.PENDING)
+    return set(created.values_list("action_id", flat=True).distinct())
+
+
+def actions_with_due_work() -> set[int]:
+    due = Execution.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=timezone.now())
+    return set(due.values_list("action_id", flat=True).distinct())
+
+
+# --- Endpoints -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TryOutcome:
-    state: str
-    retry_in: float | None = None
+class EndpointView:
+    """What the engine needs to know of an action before it claims its executions."""
+
+    max_in_flight: int
+    disabled: bool
+    open_until: datetime | None
+
+
+def endpoint_views(action_ids: Iterable[int]) -> dict[int, EndpointView]:
+    rows = Action.objects.filter(pk__in=list(action_ids)).values_list(
+        "pk", "max_in_flight", "disabled_at", "is_active", "deleted_at", "endpoint__open_until"
+    )
+    return {
+        pk: EndpointView(limit, disabled_at is not None or not active or deleted_at is not None, open_until)
+        for pk, limit, disabled_at, active, deleted_at, open_until in rows
+    }
+
+
+def _endpoints_record(done: Sequence["Done"], now: datetime) -> None:
+    """Move each endpoint's breaker and failure clock by the answers of this batch, in order."""
+    actions = {item.claim.action.pk: item.claim.action for item in done}
+    endpoints = {e.pk: e for e in Endpoint.objects.select_for_update().filter(action_id__in=actions)}
+    changed: dict[int, Endpoint] = {}
+    disable: dict[int, str] = {}
+    for item in done:
+        if item.result is None:  # no request went out (template, credentials): not the endpoint's doing
+            continue
+        action = item.claim.action
+        endpoint = endpoints.get(action.pk) or endpoints.setdefault(action.pk, Endpoint(action=action))
+        changed[action.pk] = endpoint
+        if item.outcome == Try.Outcome.SUCCESS:
+            endpoint.consecutive_failures, endpoint.failing_since, endpoint.open_until = 0, None, None
+            endpoint.last_success_at = now
+            continue
+        endpoint.failing_since = endpoint.failing_since or now
+        endpoint.last_error = item.error[:2000]
+        if item.result.status == 410:
+            disable[action.pk] = "The endpoint answered 410 Gone: it no longer exists."
+        elif now - endpoint.failing_since >= timedelta(seconds=settings.DELIVERY_DISABLE_AFTER_SECONDS):
+            hours = settings.DELIVERY_DISABLE_AFTER_SECONDS / 3600
+            disable[action.pk] = f"Every delivery has failed for {hours:g} hours (last: {endpoint.last_error})."
+        if item.outcome == Try.Outcome.TRANSIENT:
+            endpoint.consecutive_failures += 1
+            beyond = endpoint.consecutive_failures - settings.DELIVERY_BREAKER_FAILURES
+            if beyond >= 0:
+                pause = settings.DELIVERY_BREAKER_SECONDS * 2 ** min(beyond, 16)
+                endpoint.open_until = now + timedelta(seconds=min(pause, settings.DELIVERY_BREAKER_MAX_SECONDS))
+    for endpoint in changed.values():
+        endpoint.save()
+    for action_id, reason in disable.items():
+        action_disable(actions[action_id], reason=reason)
+
+
+def action_disable(action: Action, *, reason: str) -> None:
+    """Stop delivering to an action (its executions wait) and record ``ActionDisabled``."""
+    now = timezone.now()
+    if not Action.objects.filter(pk=action.pk, disabled_at__isnull=True).update(
+        disabled_at=now, disabled_reason=reason[:500], updated_at=now
+    ):
+        return
+    logger.warning("Action %s disabled: %s", action.identifier, reason)
+    _record_action_event("ActionDisabled", action, reason=reason)
+
+
+def action_enable(action: Action) -> None:
+    """Deliver to a disabled action again: its waiting executions go out, its breaker starts closed."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not Action.objects.filter(pk=action.pk, disabled_at__isnull=False).update(
+            disabled_at=None, disabled_reason="", updated_at=now
+        ):
+            return
+        Endpoint.objects.filter(action=action).update(consecutive_failures=0, failing_since=None, open_until=None)
+        _record_action_event("ActionEnabled", action)
+
+
+def _record_action_event(event_type: str, action: Action, **data: str) -> None:
+    payload = {"action": action.identifier, "name": action.name, "system": action.system.identifier, **data}
+    store.append(f"action-{action.pk}", [NewEvent(event_type, payload)], causation=Causation(uuid4(), None, "junction"))
+
+
+# --- Claiming and recording tries -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A try taken by this worker: recorded as "sending" before its request goes out."""
+
+    execution: Execution
+    attempt: Try
+    event: RecordedEvent
+    action: Action
+
+
+@dataclass(frozen=True)
+class Done:
+    """A finished try, waiting to be recorded with others."""
+
+    claim: Claim
+    outcome: str
+    error: str = ""
+    request: outbound.RenderedRequest | None = None
+    result: HttpResult | None = None
 
 
 def retry_delay(action: Action, tries_done: int, retry_after: float | None) -> float:
@@ -131,98 +267,105 @@ def classify(result: HttpResult) -> str:
     return Try.Outcome.PERMANENT
 
 
-def execution_claim(execution_id: UUID) -> bool:
-    """Take the next try of an execution if it is due and nobody has it."""
+def executions_claim(wanted: dict[int, int]) -> list[Claim]:
+    """Take up to ``wanted[action_id]`` due executions of each action and record their tries."""
     now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    claimed = Execution.objects.filter(
-        due, pk=execution_id, state__in=[Execution.State.PENDING, Execution.State.FAILED]
-    ).update(state=Execution.State.PROCESSING, claimed_at=now)
-    return claimed == 1
-
-
-def execution_attempt(*, execution_id: UUID, task_id: str = "") -> TryOutcome | None:
-    """Claim and run one try; None when there was nothing to do (done, not due, or taken)."""
-    if not execution_claim(execution_id):
-        return None
-    execution = Execution.objects.select_related("action", "contract").get(pk=execution_id)
-    (event,) = store.events_by_id([execution.event_id]).values()
-    number = execution.tries_count + 1  # the claim makes this worker the only writer of the execution
+    actions = Action.objects.select_related("system", "response_event_type__system").in_bulk(wanted)
     with transaction.atomic():
-        attempt = Try.objects.create(execution=execution, number=number, task_id=task_id, started_at=timezone.now())
-        Execution.objects.filter(pk=execution.pk).update(tries_count=number)
-    execution.tries_count = number
-    action = execution.action
-    try:
-        request = outbound.render(action, outbound.event_context(event))
-        request = outbound.signed(action, outbound.authenticate(action, request), str(execution.pk))
-    except templating.TemplateError as exc:
-        return _finish(execution, attempt, event, None, None, Try.Outcome.PERMANENT, f"Template: {exc}")
-    except outbound.AuthError as exc:
-        return _finish(execution, attempt, event, None, None, Try.Outcome.TRANSIENT, str(exc))
-    result = outbound.send(action, request)
-    if result.status == 401 and action.auth == Action.Auth.OAUTH2:
-        # The cached token may have been revoked early: get a fresh one, once.
-        try:
-            request = outbound.signed(action, outbound.authenticate(action, request, refresh=True), str(execution.pk))
-            result = outbound.send(action, request)
-        except outbound.AuthError as exc:
-            return _finish(execution, attempt, event, request, result, Try.Outcome.TRANSIENT, str(exc))
-    return _finish(execution, attempt, event, request, result, classify(result), result.error)
+        ids: list[UUID] = []
+        for action_id, count in wanted.items():
+            due = Execution.objects.select_for_update(skip_locked=True).filter(
+                action_id=action_id, state__in=DUE_STATES, next_attempt_at__lte=now
+            )
+            if actions[action_id].ordering_key:
+                due = due.exclude(Exists(_earlier_unfinished())).order_by("event_position")
+            else:
+                due = due.order_by("next_attempt_at")
+            ids += due.values_list("pk", flat=True)[:count]
+        if not ids:
+            return []
+        Execution.objects.filter(pk__in=ids).update(
+            state=Execution.State.PROCESSING, claimed_at=now, tries_count=F("tries_count") + 1, updated_at=now
+        )
+        executions = list(Execution.objects.filter(pk__in=ids).select_related("contract"))
+        for execution in executions:
+            execution.action = actions[execution.action_id]
+        attempts = Try.objects.bulk_create([Try(execution=e, number=e.tries_count, started_at=now) for e in executions])
+    events = store.events_by_id(list({e.event_id for e in executions}))
+    return [
+        Claim(execution, attempt, events[execution.event_id], execution.action)
+        for execution, attempt in zip(executions, attempts, strict=True)
+    ]
 
 
-def _finish(
-    execution: Execution,
-    attempt: Try,
-    event: RecordedEvent,
-    request: outbound.RenderedRequest | None,
-    result: HttpResult | None,
-    outcome: str,
-    error: str,
-) -> TryOutcome:
-    if result is not None and not result.ok and not error:
-        error = f"HTTP {result.status}"
-    shown = request.for_display(BODY_LIMIT) if request else {}
-    attempt.outcome = outcome
+def _earlier_unfinished() -> QuerySet:
+    """For an action that keeps deliveries in order: an unfinished execution of the same key before this one
+    (pending, waiting for a retry or in flight) holds it back."""
+    return Execution.objects.filter(
+        action_id=OuterRef("action_id"),
+        ordering_key=OuterRef("ordering_key"),
+        event_position__lt=OuterRef("event_position"),
+        state__in=[*DUE_STATES, Execution.State.PROCESSING],
+    )
+
+
+def tries_complete(done: Sequence[Done]) -> None:
+    """Record finished tries, their executions' new states and outcome events, in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        attempts = []
+        for item in done:
+            attempts.append(_filled(item))
+            _settle(item, now)
+        Try.objects.bulk_update(
+            attempts,
+            ["outcome", "duration_ms", "request_method", "request_url", "request_headers", "request_body",
+             "response_status", "response_headers", "response_body", "response_truncated", "error"],
+        )  # fmt: skip
+        Execution.objects.bulk_update(
+            [item.claim.execution for item in done],
+            ["state", "last_error", "next_attempt_at", "claimed_at", "completed_at", "updated_at"],
+        )
+        _endpoints_record(done, now)
+
+
+def _filled(item: Done) -> Try:
+    attempt, result = item.claim.attempt, item.result
+    shown = item.request.for_display(BODY_LIMIT) if item.request else {}
+    attempt.outcome = item.outcome
     attempt.request_method = shown.get("method", "")
     attempt.request_url = shown.get("url", "")
     attempt.request_headers = shown.get("headers", {})
     attempt.request_body = shown.get("body", "")
-    attempt.error = error
+    attempt.error = item.error or (f"HTTP {result.status}" if result is not None and not result.ok else "")
     if result is not None:
         attempt.duration_ms = result.duration_ms
         attempt.response_status = result.status
         attempt.response_headers = result.headers
         attempt.response_body = result.text()
         attempt.response_truncated = result.body_truncated
-    action = execution.action
-    retry_in = None
-    with transaction.atomic():
-        attempt.save()
-        if outcome == Try.Outcome.SUCCESS:
-            chain_error = _chain(execution, event, result)
-            state = Execution.State.ERROR if chain_error else Execution.State.COMPLETED
-            _update(execution, state, chain_error, completed_at=timezone.now())
-            _record_outcome(execution, event, state, chain_error)
-        elif outcome == Try.Outcome.TRANSIENT and execution.tries_count < action.max_tries:
-            retry_in = retry_delay(action, execution.tries_count, result.retry_after if result else None)
-            _update(
-                execution, Execution.State.FAILED, error, next_attempt_at=timezone.now() + timedelta(seconds=retry_in)
-            )
-            enqueue_on_commit(execution.pk, countdown=retry_in)
-        else:
-            final = (
-                error if outcome == Try.Outcome.PERMANENT else f"Gave up after {execution.tries_count} tries: {error}"
-            )
-            _update(execution, Execution.State.ERROR, final)
-            _record_outcome(execution, event, Execution.State.ERROR, final)
-    return TryOutcome(execution.state, retry_in)
+    return attempt
 
 
-def _update(execution: Execution, state: str, error: str, **fields) -> None:
-    execution.state, execution.last_error = state, error
-    fields |= {"state": state, "last_error": error, "claimed_at": None, "updated_at": timezone.now()}
-    Execution.objects.filter(pk=execution.pk).update(**fields)
+def _settle(item: Done, now: datetime) -> None:
+    """The execution's next state after this try (and its outcome event when it is final)."""
+    execution, event, action = item.claim.execution, item.claim.event, item.claim.action
+    error = item.claim.attempt.error
+    execution.claimed_at, execution.updated_at = None, now
+    if item.outcome == Try.Outcome.SUCCESS:
+        chain_error = _chain(execution, action, event, item.result)
+        execution.state = Execution.State.ERROR if chain_error else Execution.State.COMPLETED
+        execution.last_error, execution.completed_at = chain_error, now
+        _record_outcome(execution, event, execution.state, chain_error)
+    elif item.outcome == Try.Outcome.TRANSIENT and execution.tries_count < action.max_tries:
+        retry_after = item.result.retry_after if item.result else None
+        execution.state, execution.last_error = Execution.State.FAILED, error
+        execution.next_attempt_at = now + timedelta(seconds=retry_delay(action, execution.tries_count, retry_after))
+    else:
+        if item.outcome != Try.Outcome.PERMANENT:
+            error = f"Gave up after {execution.tries_count} tries: {error}"
+        execution.state, execution.last_error = Execution.State.ERROR, error
+        _record_outcome(execution, event, Execution.State.ERROR, error)
 
 
 def _record_outcome(execution: Execution, event: RecordedEvent, state: str, error: str) -> None:
@@ -248,9 +391,9 @@ def _record_outcome(execution: Execution, event: RecordedEvent, state: str, erro
     )
 
 
-def _chain(execution: Execution, event: RecordedEvent, result: HttpResult) -> str:
+def _chain(execution: Execution, action: Action, event: RecordedEvent, result: HttpResult) -> str:
     """Turn the response into the action's response event, if it declares one; return an error or ''."""
-    event_type: EventType | None = execution.action.response_event_type
+    event_type: EventType | None = action.response_event_type
     if event_type is None:
         return ""
     depth = execution.chain_depth + 1
@@ -277,19 +420,16 @@ def _chain(execution: Execution, event: RecordedEvent, result: HttpResult) -> st
     return ""
 
 
-# --- Replay and sweep ----------------------------------------------------------------------
+# --- Replay and lost tries -------------------------------------------------------------------
 
 
 def execution_replay(*, execution: Execution) -> bool:
     """Try an execution again now (a new try with the same idempotency key). False if it is running."""
-    updated = Execution.objects.filter(pk=execution.pk).exclude(state=Execution.State.PROCESSING)
-    with transaction.atomic():
-        changed = updated.update(
-            state=Execution.State.PENDING, next_attempt_at=timezone.now(), last_error="", completed_at=None
-        )
-        if changed:
-            enqueue_on_commit(execution.pk)
-    return bool(changed)
+    return bool(
+        Execution.objects.filter(pk=execution.pk)
+        .exclude(state=Execution.State.PROCESSING)
+        .update(state=Execution.State.PENDING, next_attempt_at=timezone.now(), last_error="", completed_at=None)
+    )
 
 
 def event_rerun(*, event_id: UUID) -> int:
@@ -302,36 +442,45 @@ def event_rerun(*, event_id: UUID) -> int:
         existing = list(Execution.objects.filter(event_id=event_id))
         for execution in existing:
             execution_replay(execution=execution)
-        created = executions_create(
-            event, [c for c in contracts_for(event.type) if c.pk not in {e.contract_id for e in existing}]
-        )
+        created = executions_create(event, contracts_for(event.type))
     return len(existing) + len(created)
 
 
-def executions_sweep() -> int:
-    """Re-send executions whose message was lost and take back tries whose worker died."""
+def leases_renew(execution_ids: Sequence[UUID]) -> None:
+    """The worker holding these tries is alive: their leases start again."""
+    Execution.objects.filter(pk__in=execution_ids, state=Execution.State.PROCESSING).update(claimed_at=timezone.now())
+
+
+def executions_take_back() -> int:
+    """Take back tries whose worker died (their lease expired): tried again, or given up at ``max_tries``.
+
+    A worker renews the leases of its tries in flight every third of ``DELIVERY_LEASE_SECONDS``, so
+    a lease that expired belongs to a worker that is gone (killed, or cut off from the database).
+    """
     now = timezone.now()
     lease_expired = now - timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-    grace = now - timedelta(seconds=settings.DELIVERY_SWEEP_GRACE_SECONDS)
+    lost_error = "Interrupted: the worker was lost during this try."
     with transaction.atomic():
         lost = list(
             Execution.objects.select_for_update(skip_locked=True)
             .filter(state=Execution.State.PROCESSING, claimed_at__lt=lease_expired)
-            .values_list("pk", flat=True)
+            .select_related("contract", "action")
         )
+        if not lost:
+            return 0
         Try.objects.filter(execution__in=lost, outcome=Try.Outcome.SENDING).update(
-            outcome=Try.Outcome.TRANSIENT, error="Interrupted: the worker was lost during this try."
+            outcome=Try.Outcome.TRANSIENT, error=lost_error
         )
-        Execution.objects.filter(pk__in=lost).update(
-            state=Execution.State.FAILED, next_attempt_at=now, claimed_at=None, last_error="Worker lost; tried again."
-        )
-        stuck = list(
-            Execution.objects.filter(
-                state__in=[Execution.State.PENDING, Execution.State.FAILED], next_attempt_at__lt=grace
-            ).values_list("pk", flat=True)[:1000]
-        )
-        for execution_id in {*lost, *stuck}:
-            enqueue_on_commit(execution_id)
-    if lost or stuck:
-        logger.warning("Sweep re-sent %d lost and %d overdue executions", len(lost), len(stuck))
-    return len(lost) + len(stuck)
+        events = store.events_by_id(list({e.event_id for e in lost}))
+        for execution in lost:
+            execution.claimed_at, execution.updated_at = None, now
+            if execution.tries_count < execution.action.max_tries:
+                execution.state, execution.next_attempt_at = Execution.State.FAILED, now
+                execution.last_error = "The worker was lost during the last try; it is tried again."
+            else:
+                execution.state = Execution.State.ERROR
+                execution.last_error = f"Gave up after {execution.tries_count} tries: {lost_error}"
+                _record_outcome(execution, events[execution.event_id], execution.state, execution.last_error)
+        Execution.objects.bulk_update(lost, ["state", "next_attempt_at", "last_error", "claimed_at", "updated_at"])
+    logger.warning("Took back %d tries whose worker was lost", len(lost))
+    return len(lost)

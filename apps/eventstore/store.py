@@ -382,6 +382,14 @@ def stream_version(stream_id: str) -> int:
         return cursor.fetchone()[0] or 0
 
 
+def last_position() -> int:
+    """The highest position recorded so far (0 for an empty store): a cheap way to see that
+    something was appended."""
+    with _cursor() as cursor:
+        cursor.execute(f"SELECT max(position) FROM {TABLE}")
+        return cursor.fetchone()[0] or 0
+
+
 def events_by_id(event_ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
     placeholders = ", ".join(["%s"] * len(event_ids))
     with _cursor(binary_rows=True) as cursor:

@@ -31,6 +31,9 @@ class Subscriber:
     event_types: frozenset[str] | None = None
     #: Called inside the transaction that resets the cursor to 0, to clear a read model.
     reset: Callable[[], None] | None = None
+    #: False for a subscription that a long-running process follows itself (the delivery engine's
+    #: router): appends do not send it wake-up tasks; the beat sweep still runs it.
+    woken_by_appends: bool = True
 
     def wants(self, event: RecordedEvent) -> bool:
         return self.event_types is None or event.type in self.event_types
@@ -40,12 +43,17 @@ _subscribers: dict[str, Subscriber] = {}
 
 
 def subscriber(
-    name: str, *, event_types: Iterable[str] | None = None, reset: Callable[[], None] | None = None
+    name: str,
+    *,
+    event_types: Iterable[str] | None = None,
+    reset: Callable[[], None] | None = None,
+    woken_by_appends: bool = True,
 ) -> Callable[[Handler], Handler]:
     """Register a function as the handler of the subscription ``name``."""
 
     def register(handle: Handler) -> Handler:
-        _subscribers[name] = Subscriber(name, handle, frozenset(event_types) if event_types else None, reset)
+        types = frozenset(event_types) if event_types else None
+        _subscribers[name] = Subscriber(name, handle, types, reset, woken_by_appends)
         return handle
 
     return register
@@ -148,7 +156,7 @@ def wake_subscribers(event_types: Iterable[str]) -> None:
 
     event_types = set(event_types)
     for sub in _subscribers.values():
-        if sub.event_types is not None and sub.event_types.isdisjoint(event_types):
+        if not sub.woken_by_appends or (sub.event_types is not None and sub.event_types.isdisjoint(event_types)):
             continue
         if cache.add(_wake_key(sub.name), 1, timeout=settings.EVENTSTORE_WAKE_DEBOUNCE_SECONDS):
             run_subscription_task.delay(sub.name)

@@ -312,6 +312,27 @@ class Action(Configured):
         verbose_name="the response is the event",
         help_text="Optional: the response body enters Junction as this event and runs its own contracts (chaining).",
     )
+    max_in_flight = models.PositiveSmallIntegerField(
+        "requests at once",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="How many deliveries to this action may wait for an answer at the same time (per worker). "
+        "Raise it for a fast API that takes a lot of traffic; lower it for a fragile one.",
+    )
+    ordering_key = models.CharField(
+        "keep in order by",
+        max_length=200,
+        blank=True,
+        help_text="Optional: a JSONPath such as $.body.customer.id. Deliveries with the same value go out one at "
+        "a time, in the order the events arrived; a failing one holds back only its own value's later ones.",
+    )
+    disabled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When Junction stopped delivering to this action because its endpoint kept failing or is gone.",
+    )
+    disabled_reason = models.CharField(max_length=500, blank=True, editable=False)
 
     class Meta(Configured.Meta):
         pass
@@ -349,6 +370,11 @@ class Action(Configured):
             errors["headers"] = f"{bad[0]!r} is not a valid header name."
         if not isinstance(self.query_params, dict):
             errors["query_params"] = "Query parameters must be a JSON object of names and values."
+        if self.ordering_key:
+            try:
+                templating.compile_path(self.ordering_key)
+            except templating.TemplateError as exc:
+                errors["ordering_key"] = exc.message
         if self.auth == self.Auth.OAUTH2:
             for field in ("oauth_token_url", "oauth_client_id", "oauth_client_secret"):
                 if not getattr(self, field):

@@ -97,7 +97,11 @@ class ActionSerializer(ConfiguredSerializer):
             "max_tries",
             "retry_base_seconds",
             "retry_max_seconds",
+            "max_in_flight",
+            "ordering_key",
             "response_event_type",
+            "disabled_at",
+            "disabled_reason",
         ]
         extra_kwargs = {
             name: {

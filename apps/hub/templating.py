@@ -15,7 +15,7 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
-_MISSING = object()
+MISSING = object()
 
 
 class TemplateError(ValueError):
@@ -64,26 +64,44 @@ def validate(value: Any, where: str = "") -> None:
 
 
 def find(expression: str, context: Any) -> Any:
-    """The value at ``expression``: one match gives the value, several give a list, none gives _MISSING."""
+    """The value at ``expression``: one match gives the value, several give a list, none gives MISSING.
+
+    A path that fails on this event's values (an extension applied to a value of the wrong type, a
+    filter comparing an object with a number ...) raises ``TemplateError`` saying so.
+    """
+    path = compile_path(expression)
     target = [context] if expression.strip().startswith("$[?") else context
-    matches = [match.value for match in compile_path(expression).find(target)]
+    try:
+        matches = [match.value for match in path.find(target)]
+    except Exception as exc:  # jsonpath-ng raises what the values make it raise
+        raise TemplateError(f"{expression.strip()} cannot be evaluated on this event: {_reason(exc)}") from None
     if not matches:
-        return _MISSING
+        return MISSING
     return matches[0] if len(matches) == 1 else matches
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[0].lower() + text[1:]
+
+
+def _value(expression: str, context: dict[str, Any], where: str) -> Any:
+    try:
+        value = find(expression, context)
+    except TemplateError as exc:
+        raise TemplateError(exc.message, where) from None
+    if value is MISSING:
+        raise TemplateError(f"the event has no value at {expression.strip()}", where)
+    return value
 
 
 def _render_string(text: str, context: dict[str, Any], where: str) -> Any:
     whole = PLACEHOLDER.fullmatch(text.strip())
     if whole:
-        value = find(whole.group(1), context)
-        if value is _MISSING:
-            raise TemplateError(f"the event has no value at {whole.group(1).strip()}", where)
-        return value
+        return _value(whole.group(1), context, where)
 
     def substitute(match: re.Match) -> str:
-        value = find(match.group(1), context)
-        if value is _MISSING:
-            raise TemplateError(f"the event has no value at {match.group(1).strip()}", where)
+        value = _value(match.group(1), context, where)
         return value if isinstance(value, str) else json.dumps(value)
 
     return PLACEHOLDER.sub(substitute, text)
@@ -106,7 +124,7 @@ def render(value: Any, context: dict[str, Any], where: str = "") -> Any:
 def matches(condition: str, context: dict[str, Any]) -> bool:
     """Whether a contract's condition holds: the JSONPath finds a value that is not false or null."""
     value = find(condition, context)
-    if value is _MISSING:
+    if value is MISSING:
         return False
     values = value if isinstance(value, list) else [value]
     return any(item not in (None, False) for item in values)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from apps.delivery import services
+from apps.delivery.engine import deliver_due
 from apps.delivery.models import Execution, Try
 from apps.eventstore import store
 from apps.hub.models import Action, EventType
@@ -23,7 +24,7 @@ def route_and_try(client, wiring, body=None):
     event_id = receive(client, key, event.identifier, body or {"id": 7})
     catch_up("delivery.router")
     execution = Execution.objects.get(event_id=event_id)
-    services.execution_attempt(execution_id=execution.pk)
+    assert deliver_due() == 1
     execution.refresh_from_db()
     return execution
 
@@ -87,7 +88,7 @@ def test_a_server_error_is_retried_later_with_backoff(client, wiring, subscriber
     assert execution.state == Execution.State.FAILED
     assert execution.last_error == "HTTP 503"
     assert 1.9 <= (execution.next_attempt_at - timezone.now()).total_seconds() <= 2.1
-    assert services.execution_attempt(execution_id=execution.pk) is None  # not due yet
+    assert deliver_due() == 0  # not due yet
 
 
 def test_a_client_error_is_not_retried_and_emits_execution_failed(client, wiring, subscriber):
@@ -129,7 +130,9 @@ def test_a_missing_template_value_is_a_permanent_error_that_says_what_is_missing
     execution = route_and_try(client, wiring, body={"name": "no id"})
 
     assert execution.state == Execution.State.ERROR
-    assert execution.last_error == "Template: body.customer: the event has no value at $.body.id"
+    assert execution.last_error == (
+        "The action's template cannot be rendered: body.customer: the event has no value at $.body.id."
+    )
     assert subscriber.received == []
 
 
@@ -138,7 +141,7 @@ def test_replaying_a_failed_execution_tries_again_with_the_same_idempotency_key(
     execution = route_and_try(client, wiring)
 
     assert services.execution_replay(execution=execution)
-    services.execution_attempt(execution_id=execution.pk)
+    assert deliver_due() == 1
 
     execution.refresh_from_db()
     assert execution.state == Execution.State.COMPLETED
@@ -159,19 +162,42 @@ def test_rerunning_an_event_replays_its_executions_and_runs_new_contracts(client
     assert execution.state == Execution.State.PENDING
 
 
-def test_the_sweep_takes_back_a_try_whose_worker_died(client, wiring, settings):
-    key, event, _, _ = wiring
+def claimed_by_a_worker_that_died(client, wiring):
+    key, event, action, _ = wiring
     event_id = receive(client, key, event.identifier, {"id": 7})
     catch_up("delivery.router")
-    execution = Execution.objects.get(event_id=event_id)
-    assert services.execution_claim(execution.pk)
-    Execution.objects.filter(pk=execution.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    (claim,) = services.executions_claim({action.pk: 1})
+    Execution.objects.filter(pk=claim.execution.pk).update(claimed_at=timezone.now() - timedelta(hours=1))
+    return Execution.objects.get(event_id=event_id)
 
-    assert services.executions_sweep() == 1
+
+def test_a_try_whose_worker_died_is_taken_back_and_tried_again(client, wiring):
+    execution = claimed_by_a_worker_that_died(client, wiring)
+
+    assert services.executions_take_back() == 1
 
     execution.refresh_from_db()
     assert execution.state == Execution.State.FAILED
-    assert services.execution_attempt(execution_id=execution.pk).state == Execution.State.COMPLETED
+    assert execution.tries.get().error == "Interrupted: the worker was lost during this try."
+    assert deliver_due() == 1
+    execution.refresh_from_db()
+    assert execution.state == Execution.State.COMPLETED
+    assert execution.tries_count == 2
+
+
+def test_max_tries_holds_when_a_lost_try_is_taken_back(client, wiring):
+    _, _, action, _ = wiring
+    Action.objects.filter(pk=action.pk).update(max_tries=1)
+    execution = claimed_by_a_worker_that_died(client, wiring)
+
+    assert services.executions_take_back() == 1
+
+    execution.refresh_from_db()
+    assert execution.state == Execution.State.ERROR
+    assert execution.last_error == "Gave up after 1 tries: Interrupted: the worker was lost during this try."
+    assert deliver_due() == 0
+    (failed,) = store.read_stream(f"execution-{execution.pk}")
+    assert failed.type == "ExecutionFailed"
 
 
 def test_a_chained_action_turns_its_response_into_the_next_event(client, wiring, subscriber):
@@ -190,8 +216,8 @@ def test_a_chained_action_turns_its_response_into_the_next_event(client, wiring,
 
     first = route_and_try(client, wiring)
     catch_up("delivery.router")
+    assert deliver_due() == 1
     second = Execution.objects.get(contract__event_type=account_created)
-    services.execution_attempt(execution_id=second.pk)
 
     assert subscriber.received[1].path == "/notify"
     assert subscriber.received[1].json() == {"account": "A-7"}
@@ -217,8 +243,7 @@ def test_a_chain_that_loops_is_stopped_at_the_maximum_depth(client, wiring, subs
     receive(client, key, event.identifier, {"id": 1})
     for _ in range(4):
         catch_up("delivery.router")
-        for execution in Execution.objects.filter(state=Execution.State.PENDING):
-            services.execution_attempt(execution_id=execution.pk)
+        deliver_due()
 
     assert Execution.objects.count() == 3
     stopped = Execution.objects.get(chain_depth=2)
@@ -238,8 +263,7 @@ def test_a_contract_on_its_own_outcome_is_stopped_at_the_maximum_depth(client, w
     receive(client, key, event.identifier, {"id": 1})
     for _ in range(5):
         catch_up("delivery.router")
-        for execution in Execution.objects.filter(state=Execution.State.PENDING):
-            services.execution_attempt(execution_id=execution.pk)
+        deliver_due()
 
     depths = sorted(Execution.objects.values_list("chain_depth", "state"))
     assert depths == [(0, "completed"), (1, "completed"), (2, "completed"), (3, "error")]

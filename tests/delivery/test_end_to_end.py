@@ -1,16 +1,14 @@
 """Delivery end to end: webhook POST, real Celery worker, real HTTP subscriber."""
 
 import pytest
-from django.db import transaction
 
 from apps.delivery.models import Execution, Try
 from apps.eventstore import store
 from apps.hub.models import Action
 from tests.delivery.conftest import receive
 from tests.hub import factories
-from tests.processes import start_beat, start_worker, wait_for
+from tests.processes import wait_for
 from tests.subscriber import Reply
-from tests.subscriptions import catch_up
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -105,36 +103,3 @@ def test_a_chain_of_two_contracts_runs_in_order_with_one_correlation(celery_work
     types = [e.type for e in store.read_all() if e.correlation_id == event_id]
     # The first delivery records its response as the next event, then its outcome; then the second's outcome.
     assert types == ["crm.customer_created", "erp.account_created", "ExecutionCompleted", "ExecutionCompleted"]
-
-
-def test_a_worker_killed_mid_delivery_loses_nothing(client, wiring, subscriber, settings, tmp_path):
-    """The worker dies during the request; the scheduled sweep has another worker deliver it, same key."""
-    settings.DELIVERY_QUEUE = "kill-test"  # only the workers of this test take these deliveries
-    settings.EVENTSTORE_WAKE_SUBSCRIBERS = False
-    key, event, _, _ = wiring
-    subscriber.reply(Reply(200, {}, delay=10))
-    doomed = start_worker(log_path=tmp_path / "doomed.log", queues="kill-test", concurrency=1)
-    try:
-        event_id = receive(client, key, event.identifier, {"id": 3})
-        with transaction.atomic():
-            catch_up("delivery.router")
-        subscriber.wait_for(1)
-    finally:
-        doomed.kill()
-    assert Execution.objects.get(event_id=event_id).state == Execution.State.PROCESSING
-
-    env = {"DELIVERY_QUEUE": "kill-test", "DELIVERY_SWEEP_SECONDS": "1"}
-    rescuer = start_worker(log_path=tmp_path / "rescuer.log", queues="kill-test,celery", extra_env=env)
-    beat = start_beat(log_path=tmp_path / "beat.log", schedule_path=tmp_path / "schedule", extra_env=env)
-    try:
-        (execution,) = finished(event_id, timeout=40)
-    finally:
-        beat.stop()
-        rescuer.stop()
-
-    assert execution.state == Execution.State.COMPLETED
-    first, second = subscriber.received
-    assert first.headers["webhook-id"] == second.headers["webhook-id"] == str(execution.pk)
-    outcomes = list(execution.tries.values_list("outcome", flat=True))
-    assert outcomes == ["transient", "success"]
-    assert "worker was lost" in execution.tries.first().error

@@ -1,6 +1,6 @@
 import pytest
 
-from apps.delivery import services
+from apps.delivery.engine import deliver_due
 from apps.delivery.models import Execution
 from apps.ingest.models import ReceivedEvent
 from tests.delivery.test_delivery import route_and_try
@@ -54,7 +54,7 @@ def test_the_admin_runs_the_contracts_of_selected_received_events_again(admin_cl
     assert "1 executions of 1 events will run again" in response.content.decode()
     failed.refresh_from_db()
     assert failed.state == Execution.State.PENDING
-    services.execution_attempt(execution_id=failed.pk)
+    assert deliver_due() == 1
     assert len(subscriber.received) == 2
     assert subscriber.received[1].headers["webhook-id"] == str(failed.pk)
 

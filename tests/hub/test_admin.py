@@ -48,6 +48,7 @@ def action_data(system: System, **overrides) -> dict:
         "oauth_token_path": "$.access_token",
         "timeout_seconds": 10,
         "max_tries": 6,
+        "max_in_flight": 10,
         "retry_base_seconds": 10,
         "retry_max_seconds": 3600,
         "response_event_type": "",
