@@ -52,6 +52,7 @@ class Engine:
         self.finished_event = asyncio.Event()
         self.client: http.AsyncClient | None = None
         self._seen_head = -1
+        self._router_behind = False
         self._next_route = self._next_due = self._next_take_back = self._next_renewal = 0.0
 
     # --- database work, off the loop ---------------------------------------------------------
@@ -92,10 +93,12 @@ class Engine:
             if await self._db(services.executions_take_back):
                 self._next_due = 0
         head = await self._db(services.store.last_position)
-        # On PostgreSQL a lower position can commit after a higher one: route now and then anyway.
-        if head != self._seen_head or now >= self._next_route:
+        # Route when something new was recorded, or is still to read. On PostgreSQL a lower position
+        # can still commit after a higher one was read: route now and then anyway.
+        if head != self._seen_head or self._router_behind or now >= self._next_route:
             self._seen_head, self._next_route = head, now + settings.DELIVERY_ROUTE_SWEEP_SECONDS
-            self.due |= await self._db(services.executions_route_new)
+            routed, self._router_behind = await self._db(services.executions_route_new)
+            self.due |= routed
         if now >= self._next_due:
             self._next_due = now + settings.DELIVERY_DUE_POLL_SECONDS
             self.due |= await self._db(services.actions_with_due_work)

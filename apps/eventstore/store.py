@@ -390,6 +390,16 @@ def last_position() -> int:
         return cursor.fetchone()[0] or 0
 
 
+def recorded_after(last_tx: int, last_position: int) -> bool:
+    """Whether committed events lie after a cursor, readable yet or not (an older transaction may
+    still be open: ``read_after`` then stops before them)."""
+    with _cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE (tx, position) > (%s, %s))", [last_tx, last_position]
+        )
+        return bool(cursor.fetchone()[0])
+
+
 def events_by_id(event_ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
     placeholders = ", ".join(["%s"] * len(event_ids))
     with _cursor(binary_rows=True) as cursor:

@@ -17,11 +17,11 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.eventstore.models import EventRecord, Subscription
-from apps.eventstore.store import RecordedEvent, read_after
+from apps.eventstore.store import RecordedEvent, read_after, recorded_after
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[RecordedEvent], None]
+Handler = Callable[[RecordedEvent], None] | Callable[[list[RecordedEvent]], None]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Subscriber:
     #: False for a subscription that a long-running process follows itself (the delivery engine's
     #: router): appends do not send it wake-up tasks; the beat sweep still runs it.
     woken_by_appends: bool = True
+    #: The handler takes each batch whole (a list of the events it wants), to share work across them.
+    batches: bool = False
 
     def wants(self, event: RecordedEvent) -> bool:
         return self.event_types is None or event.type in self.event_types
@@ -48,12 +50,13 @@ def subscriber(
     event_types: Iterable[str] | None = None,
     reset: Callable[[], None] | None = None,
     woken_by_appends: bool = True,
+    batches: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a function as the handler of the subscription ``name``."""
 
     def register(handle: Handler) -> Handler:
         types = frozenset(event_types) if event_types else None
-        _subscribers[name] = Subscriber(name, handle, types, reset, woken_by_appends)
+        _subscribers[name] = Subscriber(name, handle, types, reset, woken_by_appends, batches)
         return handle
 
     return register
@@ -79,11 +82,14 @@ def run_batch(sub: Subscriber, *, batch_size: int) -> int:
         if cursor is None:
             return 0
         events = read_after(cursor.last_tx, cursor.last_position, limit=batch_size)
-        handled = 0
-        for event in events:
-            if sub.wants(event):
+        wanted = [event for event in events if sub.wants(event)]
+        if sub.batches:
+            if wanted:
+                sub.handle(wanted)
+        else:
+            for event in wanted:
                 sub.handle(event)
-                handled += 1
+        handled = len(wanted)
         if events:
             cursor.last_tx, cursor.last_position = events[-1].tx, events[-1].position
             cursor.events_handled += handled
@@ -119,6 +125,12 @@ def run_subscription(name: str, *, batch_size: int | None = None, max_batches: i
         if read < batch_size:
             break
     return total
+
+
+def behind(name: str) -> bool:
+    """Whether the subscription has committed events still to read (some perhaps not readable yet)."""
+    cursor = Subscription.objects.filter(name=name).values_list("last_tx", "last_position").first()
+    return recorded_after(*(cursor or (0, 0)))
 
 
 def failing(name: str) -> bool:

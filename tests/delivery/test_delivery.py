@@ -30,12 +30,12 @@ def route_and_try(client, wiring, body=None):
 
 
 def test_an_event_runs_its_contract_once_even_when_read_twice(client, wiring, subscriber):
-    key, event, _, contract = wiring
+    key, event, _, _ = wiring
     event_id = receive(client, key, event.identifier, {"id": 7})
 
     catch_up("delivery.router")
     (recorded,) = store.events_by_id([event_id]).values()
-    services.executions_create(recorded, [contract])  # the router reading it again
+    services.executions_route([recorded])  # the router reading it again
 
     assert Execution.objects.filter(event_id=event_id).count() == 1
 
