@@ -201,6 +201,15 @@ async def _asyncio_loop(url: str, total: int, in_flight: int) -> float:
         return total / (time.perf_counter() - started)
 
 
+def _unfinished(database_url: str, action: str) -> int:
+    """Executions of an action not completed yet."""
+    sql = (
+        "SELECT count(*) FROM delivery_execution e JOIN hub_action a ON a.id = e.action_id "
+        f"WHERE a.name = '{action}' AND e.state <> 'completed'"
+    )
+    return int(_support._psql(database_url, sql))
+
+
 def _configure(env: dict[str, str], base: str) -> str:
     script = CONFIGURE.replace("{base}", base)
     done = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=_support.REPO, env=env,
@@ -254,8 +263,8 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
                 os.killpg(doomed.pid, signal.SIGKILL)
                 killed_at = time.time()
             with _worker(env):
-                _wait_until(lambda: all(s in subscriber.arrivals("slow") for s in kill_events), 300)
-                recovered = max(subscriber.arrivals("slow")[s] for s in kill_events) - killed_at
+                _wait_until(lambda: _unfinished(scratch, "slow") == 0, 300)
+                recovered = time.time() - killed_at
                 lost = sum(1 for s in kill_events if s not in subscriber.arrivals("slow"))
     reference = asyncio.run(_asyncio_loop(f"{subscriber.base}/slow", WIDTH_EVENTS, 200))
     rows += [

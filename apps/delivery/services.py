@@ -78,10 +78,14 @@ def executions_route(events: Sequence[RecordedEvent]) -> list[Execution]:
     ]
     Execution.objects.bulk_create(executions)
     by_id = {event.event_id: event for event in events}
-    for execution in executions:
-        # A loop that reached its depth stays quiet: an outcome event would feed the loop again.
-        if execution.state == Execution.State.ERROR and execution.chain_depth <= settings.DELIVERY_MAX_CHAIN_DEPTH:
-            _record_outcome(execution, by_id[execution.event_id], execution.state, execution.last_error)
+    # A loop that reached its depth stays quiet: an outcome event would feed the loop again.
+    _record_outcomes(
+        [
+            (execution, by_id[execution.event_id])
+            for execution in executions
+            if execution.state == Execution.State.ERROR and execution.chain_depth <= settings.DELIVERY_MAX_CHAIN_DEPTH
+        ]
+    )
     return executions
 
 
@@ -331,10 +335,8 @@ def tries_complete(done: Sequence[Done]) -> None:
     """Record finished tries, their executions' new states and outcome events, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
-        attempts = []
-        for item in done:
-            attempts.append(_filled(item))
-            _settle(item, now)
+        attempts = [_filled(item) for item in done]
+        _record_outcomes([(item.claim.execution, item.claim.event) for item in done if _settle(item, now)])
         _rows_update(
             attempts,
             ["outcome", "duration_ms", "request_method", "request_url", "request_headers", "request_body",
@@ -384,8 +386,8 @@ def _filled(item: Done) -> Try:
     return attempt
 
 
-def _settle(item: Done, now: datetime) -> None:
-    """The execution's next state after this try (and its outcome event when it is final)."""
+def _settle(item: Done, now: datetime) -> bool:
+    """Move the execution to its state after this try; whether that state is final."""
     execution, event, action = item.claim.execution, item.claim.event, item.claim.action
     error = item.claim.attempt.error
     execution.claimed_at, execution.updated_at = None, now
@@ -393,20 +395,25 @@ def _settle(item: Done, now: datetime) -> None:
         chain_error = _chain(execution, action, event, item.result)
         execution.state = Execution.State.ERROR if chain_error else Execution.State.COMPLETED
         execution.last_error, execution.completed_at = chain_error, now
-        _record_outcome(execution, event, execution.state, chain_error)
-    elif item.outcome == Try.Outcome.TRANSIENT and execution.tries_count < action.max_tries:
+        return True
+    if item.outcome == Try.Outcome.TRANSIENT and execution.tries_count < action.max_tries:
         retry_after = item.result.retry_after if item.result else None
         execution.state, execution.last_error = Execution.State.FAILED, error
         execution.next_attempt_at = now + timedelta(seconds=retry_delay(action, execution.tries_count, retry_after))
-    else:
-        if item.outcome != Try.Outcome.PERMANENT:
-            error = f"Gave up after {execution.tries_count} tries: {error}"
-        execution.state, execution.last_error = Execution.State.ERROR, error
-        _record_outcome(execution, event, Execution.State.ERROR, error)
+        return False
+    if item.outcome != Try.Outcome.PERMANENT:
+        error = f"Gave up after {execution.tries_count} tries: {error}"
+    execution.state, execution.last_error = Execution.State.ERROR, error
+    return True
 
 
-def _record_outcome(execution: Execution, event: RecordedEvent, state: str, error: str) -> None:
-    """ExecutionCompleted / ExecutionFailed, caused by the received event, in its correlation."""
+def _record_outcomes(outcomes: Sequence[tuple[Execution, RecordedEvent]]) -> None:
+    """ExecutionCompleted / ExecutionFailed of executions that reached their final state, each caused
+    by the received event, in its correlation."""
+    store.append_many([_outcome(execution, event) for execution, event in outcomes])
+
+
+def _outcome(execution: Execution, event: RecordedEvent) -> tuple[str, list[NewEvent], Causation]:
     data = {
         "execution_id": str(execution.pk),
         "event_id": str(execution.event_id),
@@ -417,15 +424,12 @@ def _record_outcome(execution: Execution, event: RecordedEvent, state: str, erro
         # A contract on outcomes starts a chain link too (an error workflow must not loop forever).
         "chain": {"depth": execution.chain_depth + 1, "execution_id": str(execution.pk)},
     }
-    if state == Execution.State.COMPLETED:
+    if execution.state == Execution.State.COMPLETED:
         outcome = NewEvent("ExecutionCompleted", data)
     else:
-        outcome = NewEvent("ExecutionFailed", {**data, "error": error})
-    store.append(
-        f"execution-{execution.pk}",
-        [outcome],
-        causation=Causation(event.correlation_id, event.event_id, f"contract {execution.contract.identifier}"),
-    )
+        outcome = NewEvent("ExecutionFailed", {**data, "error": execution.last_error})
+    causation = Causation(event.correlation_id, event.event_id, f"contract {execution.contract.identifier}")
+    return f"execution-{execution.pk}", [outcome], causation
 
 
 def _chain(execution: Execution, action: Action, event: RecordedEvent, result: HttpResult) -> str:
@@ -508,7 +512,6 @@ def executions_take_back() -> int:
         Try.objects.filter(execution__in=lost, outcome=Try.Outcome.SENDING).update(
             outcome=Try.Outcome.TRANSIENT, error=lost_error
         )
-        events = store.events_by_id(list({e.event_id for e in lost}))
         for execution in lost:
             execution.claimed_at, execution.updated_at = None, now
             if execution.tries_count < execution.action.max_tries:
@@ -517,7 +520,9 @@ def executions_take_back() -> int:
             else:
                 execution.state = Execution.State.ERROR
                 execution.last_error = f"Gave up after {execution.tries_count} tries: {lost_error}"
-                _record_outcome(execution, events[execution.event_id], execution.state, execution.last_error)
+        given_up = [execution for execution in lost if execution.state == Execution.State.ERROR]
+        events = store.events_by_id([execution.event_id for execution in given_up]) if given_up else {}
+        _record_outcomes([(execution, events[execution.event_id]) for execution in given_up])
         _rows_update(lost, ["state", "next_attempt_at", "last_error", "claimed_at", "updated_at"])
     logger.warning("Took back %d tries whose worker was lost", len(lost))
     return len(lost)

@@ -294,59 +294,99 @@ def append(
     """
     if not events:
         return []
-    causation = causation or Causation(correlation_id=events[0].event_id)
-    now = timezone.now()
-    versions = [schema.current_version(event.type) for event in events]
-    check_version = expected_version is not None
-    postgresql = _is_postgresql()
-    if postgresql:
-        sql = _PG_INSERT[check_version]
-        batch = [
-            {"type": event.type, "version": version, "data": event.data, "id": str(event.event_id)}
-            for event, version in zip(events, versions, strict=True)
-        ]
-        params: list[Any] = [
-            stream_id,
-            stream_id,
-            causation.cause_id,
-            causation.correlation_id,
-            causation.actor,
-            now,
-            json.dumps(batch, separators=(",", ":")),
-        ]
-    else:
-        sql = _insert_sql(len(events), check_version=check_version)
-        params = [stream_id, stream_id]
-        params += [
-            _uuid_param(causation.cause_id),
-            _uuid_param(causation.correlation_id),
-            causation.actor,
-            connection.ops.adapt_datetimefield_value(now),
-        ]
-        for number, (event, version) in enumerate(zip(events, versions, strict=True), start=1):
-            payload = json.dumps(event.data, separators=(",", ":"))
-            params += [number, event.type, version, payload, _uuid_param(event.event_id)]
-    if check_version:
-        params.append(expected_version)
+    append = _Append(stream_id, events, causation, expected_version)
     # One statement is atomic by itself: on PostgreSQL in autocommit it runs alone, saving the round
     # trips of BEGIN and COMMIT; inside a transaction it joins it, as before.
-    alone = postgresql and not connection.in_atomic_block and connection.get_autocommit()
+    alone = append.postgresql and not connection.in_atomic_block and connection.get_autocommit()
     try:
         with nullcontext() if alone else transaction.atomic(savepoint=False), _cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(append.sql, append.params)
             inserted = cursor.fetchall()
     except IntegrityError as exc:
         # Another writer took the same stream version first (the unique constraint caught it).
         raise ConcurrencyError(stream_id, expected_version, None) from exc
-    if len(inserted) == len(events):
-        from apps.eventstore.subscriptions import wake_subscribers_on_commit
+    return append.recorded(inserted, wake=True)
 
-        wake_subscribers_on_commit(event.type for event in events)
+
+def append_many(appends: Sequence[tuple[str, Sequence[NewEvent], Causation]]) -> list[RecordedEvent]:
+    """Append to many streams in the caller's transaction, each stream's events after its last ones
+    (no version check): outcomes of many deliveries, say. On PostgreSQL the statements go out in one
+    pipeline, not one round trip each."""
+    batch = [_Append(stream_id, events, causation, None) for stream_id, events, causation in appends if events]
+    if not batch:
+        return []
+    if not batch[0].postgresql:
+        return [event for item in batch for event in append(item.stream_id, item.events, causation=item.causation)]
+    inserted = []
+    with transaction.atomic(savepoint=False), _cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.executemany(batch[0].sql, [item.params for item in batch], returning=True)
+        inserted.append(cursor.cursor.fetchall())
+        while cursor.cursor.nextset():
+            inserted.append(cursor.cursor.fetchall())
+    recorded = [event for item, rows in zip(batch, inserted, strict=True) for event in item.recorded(rows)]
+    from apps.eventstore.subscriptions import wake_subscribers_on_commit
+
+    wake_subscribers_on_commit({event.type for event in recorded})
+    return recorded
+
+
+class _Append:
+    """One stream's append: its statement and parameters, and the events as recorded from its rows."""
+
+    def __init__(
+        self, stream_id: str, events: Sequence[NewEvent], causation: Causation | None, expected_version: int | None
+    ) -> None:
+        self.stream_id, self.events, self.expected_version = stream_id, events, expected_version
+        self.causation = causation or Causation(correlation_id=events[0].event_id)
+        self.now = timezone.now()
+        self.versions = [schema.current_version(event.type) for event in events]
+        self.postgresql = _is_postgresql()
+        check_version = expected_version is not None
+        causation = self.causation
+        if self.postgresql:
+            self.sql = _PG_INSERT[check_version]
+            batch = [
+                {"type": event.type, "version": version, "data": event.data, "id": str(event.event_id)}
+                for event, version in zip(events, self.versions, strict=True)
+            ]
+            self.params: list[Any] = [
+                stream_id,
+                stream_id,
+                causation.cause_id,
+                causation.correlation_id,
+                causation.actor,
+                self.now,
+                json.dumps(batch, separators=(",", ":")),
+            ]
+        else:
+            self.sql = _insert_sql(len(events), check_version=check_version)
+            self.params = [stream_id, stream_id]
+            self.params += [
+                _uuid_param(causation.cause_id),
+                _uuid_param(causation.correlation_id),
+                causation.actor,
+                connection.ops.adapt_datetimefield_value(self.now),
+            ]
+            for number, (event, version) in enumerate(zip(events, self.versions, strict=True), start=1):
+                payload = json.dumps(event.data, separators=(",", ":"))
+                self.params += [number, event.type, version, payload, _uuid_param(event.event_id)]
+        if check_version:
+            self.params.append(expected_version)
+
+    def recorded(self, inserted: list, *, wake: bool = False) -> list[RecordedEvent]:
+        """The events as recorded, or the reason none was (``ConcurrencyError``, an earlier identical append)."""
+        events, causation = self.events, self.causation
+        if len(inserted) != len(events):
+            return _explain_refused_append(self.stream_id, events, self.expected_version, inserted)
+        if wake:
+            from apps.eventstore.subscriptions import wake_subscribers_on_commit
+
+            wake_subscribers_on_commit(event.type for event in events)
         return [
             RecordedEvent(
                 position,
                 tx,
-                stream_id,
+                self.stream_id,
                 stream_version,
                 event.type,
                 version,
@@ -355,11 +395,12 @@ def append(
                 causation.cause_id,
                 causation.correlation_id,
                 causation.actor,
-                now,
+                self.now,
             )
-            for event, version, (stream_version, position, tx) in zip(events, versions, sorted(inserted), strict=True)
+            for event, version, (stream_version, position, tx) in zip(
+                events, self.versions, sorted(inserted), strict=True
+            )
         ]
-    return _explain_refused_append(stream_id, events, expected_version, inserted)
 
 
 def _explain_refused_append(
