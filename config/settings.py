@@ -252,6 +252,10 @@ DELIVERY_BREAKER_SECONDS = env.float("DELIVERY_BREAKER_SECONDS", default=10)
 DELIVERY_BREAKER_MAX_SECONDS = env.float("DELIVERY_BREAKER_MAX_SECONDS", default=600)
 #: An action whose every delivery has failed for this long is disabled ("72h", "30m" or seconds).
 DELIVERY_DISABLE_AFTER_SECONDS = duration_seconds(env("DELIVERY_DISABLE_AFTER", default="72h"))
+CELERY_BEAT_SCHEDULE["delivery-replay-jobs"] = {
+    "task": "apps.delivery.tasks.resume_replay_jobs_task",
+    "schedule": timedelta(seconds=60),
+}
 
 # --- Event store ---------------------------------------------------------------------------
 EVENTSTORE_BATCH_SIZE = env.int("EVENTSTORE_BATCH_SIZE", default=500)

@@ -4,12 +4,14 @@ from uuid import UUID
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from apps.delivery import selectors, services
-from apps.delivery.models import Execution, Try
+from apps.delivery.forms import ReplayFilterForm
+from apps.delivery.models import Execution, ReplayJob, Try
 from apps.eventstore.admin import ReadOnlyAdmin, tree_link
 from apps.hub.admin import ActionAdmin, ContractAdmin
 from apps.hub.models import Action, Contract
@@ -103,6 +105,7 @@ class ExecutionAdmin(ReadOnlyAdmin):
     inlines = [TryInline]
     actions = ["replay_selected"]
     change_form_template = "admin/delivery/execution/change_form.html"
+    change_list_template = "admin/delivery/execution/change_list.html"
 
     @admin.display(description="state", ordering="state")
     def badge(self, execution: Execution) -> str:
@@ -130,7 +133,33 @@ class ExecutionAdmin(ReadOnlyAdmin):
             self.admin_site.admin_view(self.replay_view),
             name="delivery_execution_replay",
         )
-        return [replay, *super().get_urls()]
+        by_filter = path(
+            "replay-by-filter/",
+            self.admin_site.admin_view(self.replay_filter_view),
+            name="delivery_execution_replay_filter",
+        )
+        return [replay, by_filter, *super().get_urls()]
+
+    def replay_filter_view(self, request: HttpRequest) -> HttpResponse:
+        """Replay every execution matching a filter as a background job (the list's filters come along)."""
+        initial = {"states": request.GET.getlist("state__exact"), "contract": request.GET.get("contract__id__exact")}
+        form = ReplayFilterForm(request.POST or None, initial=initial)
+        matching = None
+        if request.method == "POST" and form.is_valid():
+            if "_count" in request.POST:
+                matching = services.replay_job_executions(ReplayJob(**form.cleaned_data)).count()
+            else:
+                job = services.replay_job_create(**form.cleaned_data, requested_by=request.user.get_username())
+                self.message_user(request, f"Replaying {job.total} deliveries in the background.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:delivery_replayjob_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Replay deliveries by filter",
+            "form": form,
+            "matching": matching,
+        }
+        return TemplateResponse(request, "admin/delivery/replay_filter.html", context)
 
     def replay_view(self, request: HttpRequest, execution_id: UUID) -> HttpResponseRedirect:
         execution = get_object_or_404(Execution, pk=execution_id)
@@ -140,6 +169,34 @@ class ExecutionAdmin(ReadOnlyAdmin):
             else:
                 self.message_user(request, "This execution is running right now; try again later.", messages.WARNING)
         return HttpResponseRedirect(reverse("admin:delivery_execution_change", args=[execution.pk]))
+
+
+@admin.register(ReplayJob)
+class ReplayJobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "filters", "progress_bar", "state", "requested_by"]
+    list_filter = ["state"]
+    fields = [
+        "filters", "state", "total", "replayed", "skipped", "requested_by", "created_at", "finished_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    change_form_template = "admin/delivery/replayjob/change_form.html"
+
+    @admin.display(description="progress")
+    def progress_bar(self, job: ReplayJob) -> str:
+        return format_html(
+            '<progress max="1" value="{}"></progress> {} / {}', f"{job.progress:.3f}", job.replayed, job.total
+        )
+
+    @admin.display(description="which deliveries")
+    def filters(self, job: ReplayJob) -> str:
+        parts = [
+            f"contract {job.contract}" if job.contract_id else "",
+            f"action {job.action}" if job.action_id else "",
+            "state " + " or ".join(job.states) if job.states else "",
+            f"from {job.created_from:%Y-%m-%d %H:%M}" if job.created_from else "",
+            f"until {job.created_until:%Y-%m-%d %H:%M}" if job.created_until else "",
+        ]
+        return ", ".join(part for part in parts if part) or "all"
 
 
 def success_rate(finished: int, completed: int) -> str:

@@ -9,7 +9,8 @@ from rest_framework.views import APIView
 
 from apps.core.api import ApplicationError
 from apps.delivery import selectors, services
-from apps.delivery.models import Execution, Try
+from apps.delivery.models import Execution, ReplayJob, Try
+from apps.hub.models import Action, Contract
 
 
 class TrySerializer(serializers.ModelSerializer):
@@ -74,3 +75,40 @@ class EventRerunApi(APIView):
         if not count:
             raise ApplicationError("nothing_to_run", "No contract runs for this event.", status_code=404)
         return Response({"event_id": event_id, "executions": count}, status=202)
+
+
+class ReplayJobSerializer(serializers.ModelSerializer):
+    contract = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+    action = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+    progress = serializers.FloatField(read_only=True, help_text="From 0 to 1.")
+
+    class Meta:
+        model = ReplayJob
+        exclude = ["cursor"]
+
+
+class ReplayJobCreateApi(APIView):
+    """Replay every execution that matches the filter, in the background (each keeps its webhook-id);
+    follow the job's progress at its URL."""
+
+    class InputSerializer(serializers.Serializer):
+        contract = serializers.SlugRelatedField(
+            slug_field="identifier", queryset=Contract.objects.all(), required=False, allow_null=True
+        )
+        action = serializers.SlugRelatedField(
+            slug_field="identifier", queryset=Action.objects.all(), required=False, allow_null=True
+        )
+        states = serializers.ListField(child=serializers.ChoiceField(choices=Execution.State.choices), required=False)
+        created_from = serializers.DateTimeField(required=False, allow_null=True)
+        created_until = serializers.DateTimeField(required=False, allow_null=True)
+
+    def post(self, request: Request) -> Response:
+        filters = self.InputSerializer(data=request.data)
+        filters.is_valid(raise_exception=True)
+        job = services.replay_job_create(**filters.validated_data, requested_by=request.user.get_username())
+        return Response(ReplayJobSerializer(job).data, status=202)
+
+
+class ReplayJobDetailApi(APIView):
+    def get(self, request: Request, job_id: int) -> Response:
+        return Response(ReplayJobSerializer(get_object_or_404(ReplayJob, pk=job_id)).data)

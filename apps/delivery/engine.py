@@ -158,6 +158,8 @@ class Engine:
             return Done(claim, Try.Outcome.TRANSIENT, str(exc))
         except templating.TemplateError as exc:
             return Done(claim, Try.Outcome.PERMANENT, f"The action's template cannot be rendered: {exc}.")
+        except EventGone:
+            return Done(claim, Try.Outcome.PERMANENT, "The event of this delivery is no longer in the event store.")
         except Exception as exc:  # whatever this event's values do to the template fails this execution only
             logger.exception("Execution %s: the request could not be prepared", claim.execution.pk)
             reason = f"The request could not be prepared from this event ({type(exc).__name__}: {exc})."
@@ -226,8 +228,14 @@ class Engine:
             return started
 
 
+class EventGone(Exception):
+    """The event a delivery is for is no longer in the store."""
+
+
 def _prepared(claim: Claim, refresh: bool) -> outbound.RenderedRequest:
     action = claim.action
+    if claim.event is None:
+        raise EventGone
     request = outbound.render(action, outbound.event_context(claim.event))
     return outbound.signed(action, outbound.authenticate(action, request, refresh=refresh), str(claim.execution.pk))
 

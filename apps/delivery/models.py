@@ -104,3 +104,46 @@ class Endpoint(models.Model):
     @property
     def breaker_open(self) -> bool:
         return self.open_until is not None
+
+
+class ReplayJob(models.Model):
+    """Replaying every execution that matches a filter, in the background, chunk by chunk.
+
+    Each execution is tried again with its own id, so subscribers see the same ``webhook-id`` and can
+    drop what they already have. ``cursor`` is where the job got to, so a job whose worker died
+    carries on from there.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    contract = models.ForeignKey(
+        "hub.Contract", null=True, blank=True, on_delete=models.CASCADE, help_text="Only this contract's executions."
+    )
+    action = models.ForeignKey(
+        "hub.Action", null=True, blank=True, on_delete=models.CASCADE, help_text="Only this action's executions."
+    )
+    states = models.JSONField(default=list, blank=True, help_text="Only executions in these states (all if empty).")
+    created_from = models.DateTimeField(null=True, blank=True, help_text="Only executions created from then on.")
+    created_until = models.DateTimeField(null=True, blank=True, help_text="Only executions created before then.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="How many executions matched when the job was made.")
+    replayed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Running at the time, so left alone.")
+    cursor = models.JSONField(default=list, blank=True, editable=False)
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"replay of {self.total} executions ({self.get_state_display().lower()})"
+
+    @property
+    def progress(self) -> float:
+        return 1.0 if not self.total else min(1.0, (self.replayed + self.skipped) / self.total)

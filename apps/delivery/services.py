@@ -17,11 +17,11 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Model, OuterRef, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.core.http import HttpResult
-from apps.delivery.models import Endpoint, Execution, Try
+from apps.delivery.models import Endpoint, Execution, ReplayJob, Try
 from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent, RecordedEvent
 from apps.hub import outbound, templating
@@ -77,11 +77,10 @@ def executions_route(events: Sequence[RecordedEvent]) -> list[Execution]:
         )
     ]
     Execution.objects.bulk_create(executions)
-    by_id = {event.event_id: event for event in events}
     # A loop that reached its depth stays quiet: an outcome event would feed the loop again.
     _record_outcomes(
         [
-            (execution, by_id[execution.event_id])
+            execution
             for execution in executions
             if execution.state == Execution.State.ERROR and execution.chain_depth <= settings.DELIVERY_MAX_CHAIN_DEPTH
         ]
@@ -255,7 +254,7 @@ class Claim:
 
     execution: Execution
     attempt: Try
-    event: RecordedEvent
+    event: RecordedEvent | None  # None if the event is no longer in the store
     action: Action
 
 
@@ -315,7 +314,7 @@ def executions_claim(wanted: dict[int, int]) -> list[Claim]:
         attempts = Try.objects.bulk_create([Try(execution=e, number=e.tries_count, started_at=now) for e in executions])
     events = store.events_by_id(list({e.event_id for e in executions}))
     return [
-        Claim(execution, attempt, events[execution.event_id], execution.action)
+        Claim(execution, attempt, events.get(execution.event_id), execution.action)
         for execution, attempt in zip(executions, attempts, strict=True)
     ]
 
@@ -336,7 +335,7 @@ def tries_complete(done: Sequence[Done]) -> None:
     now = timezone.now()
     with transaction.atomic():
         attempts = [_filled(item) for item in done]
-        _record_outcomes([(item.claim.execution, item.claim.event) for item in done if _settle(item, now)])
+        _record_outcomes([item.claim.execution for item in done if _settle(item, now)])
         _rows_update(
             attempts,
             ["outcome", "duration_ms", "request_method", "request_url", "request_headers", "request_body",
@@ -407,13 +406,13 @@ def _settle(item: Done, now: datetime) -> bool:
     return True
 
 
-def _record_outcomes(outcomes: Sequence[tuple[Execution, RecordedEvent]]) -> None:
+def _record_outcomes(executions: Sequence[Execution]) -> None:
     """ExecutionCompleted / ExecutionFailed of executions that reached their final state, each caused
     by the received event, in its correlation."""
-    store.append_many([_outcome(execution, event) for execution, event in outcomes])
+    store.append_many([_outcome(execution) for execution in executions])
 
 
-def _outcome(execution: Execution, event: RecordedEvent) -> tuple[str, list[NewEvent], Causation]:
+def _outcome(execution: Execution) -> tuple[str, list[NewEvent], Causation]:
     data = {
         "execution_id": str(execution.pk),
         "event_id": str(execution.event_id),
@@ -428,7 +427,7 @@ def _outcome(execution: Execution, event: RecordedEvent) -> tuple[str, list[NewE
         outcome = NewEvent("ExecutionCompleted", data)
     else:
         outcome = NewEvent("ExecutionFailed", {**data, "error": execution.last_error})
-    causation = Causation(event.correlation_id, event.event_id, f"contract {execution.contract.identifier}")
+    causation = Causation(execution.correlation_id, execution.event_id, f"contract {execution.contract.identifier}")
     return f"execution-{execution.pk}", [outcome], causation
 
 
@@ -487,6 +486,97 @@ def event_rerun(*, event_id: UUID) -> int:
     return len(existing) + len(created)
 
 
+def replay_job_create(
+    *,
+    contract: Contract | None = None,
+    action: Action | None = None,
+    states: Sequence[str] = (),
+    created_from: datetime | None = None,
+    created_until: datetime | None = None,
+    requested_by: str = "",
+) -> ReplayJob:
+    """Replay every execution that matches, in the background (``replay_job_run``); the job shows progress."""
+    from apps.delivery.tasks import run_replay_job_task
+
+    job = ReplayJob(
+        contract=contract,
+        action=action,
+        states=list(states),
+        created_from=created_from,
+        created_until=created_until,
+        requested_by=requested_by,
+    )
+    job.total = replay_job_executions(job).count()
+    job.save()
+    transaction.on_commit(lambda: run_replay_job_task.delay(job.pk))
+    return job
+
+
+def replay_job_executions(job: ReplayJob) -> QuerySet:
+    """The executions a job replays, in the order it goes through them."""
+    executions = Execution.objects.all()
+    if job.contract_id:
+        executions = executions.filter(contract_id=job.contract_id)
+    if job.action_id:
+        executions = executions.filter(action_id=job.action_id)
+    if job.states:
+        executions = executions.filter(state__in=job.states)
+    if job.created_from:
+        executions = executions.filter(created_at__gte=job.created_from)
+    if job.created_until:
+        executions = executions.filter(created_at__lt=job.created_until)
+    return executions.order_by("created_at", "id")
+
+
+def replay_job_run(job_id: int, *, chunk: int = 1000) -> None:
+    """Replay a job's executions ``chunk`` at a time, one transaction each, noting where it got to, so a
+    job taken up again after its worker died carries on from there."""
+    job = ReplayJob.objects.get(pk=job_id)
+    if job.state == ReplayJob.State.DONE:
+        return
+    ReplayJob.objects.filter(pk=job.pk).update(state=ReplayJob.State.RUNNING, updated_at=timezone.now())
+    while True:
+        with transaction.atomic():
+            job = ReplayJob.objects.select_for_update().get(pk=job_id)
+            executions = replay_job_executions(job)
+            if job.cursor:
+                after, last_id = datetime.fromisoformat(job.cursor[0]), UUID(job.cursor[1])
+                executions = executions.filter(Q(created_at__gt=after) | Q(created_at=after, id__gt=last_id))
+            batch = list(executions.values_list("pk", "created_at")[:chunk])
+            if not batch:
+                job.state, job.finished_at = ReplayJob.State.DONE, timezone.now()
+                job.save(update_fields=["state", "finished_at", "updated_at"])
+                return
+            replayed = (
+                Execution.objects.filter(pk__in=[pk for pk, _ in batch])
+                .exclude(state=Execution.State.PROCESSING)
+                .update(
+                    state=Execution.State.PENDING,
+                    next_attempt_at=timezone.now(),
+                    last_error="",
+                    completed_at=None,
+                    updated_at=timezone.now(),
+                )
+            )
+            job.replayed += replayed
+            job.skipped += len(batch) - replayed
+            job.cursor = [batch[-1][1].isoformat(), str(batch[-1][0])]
+            job.save(update_fields=["replayed", "skipped", "cursor", "state", "updated_at"])
+
+
+def replay_jobs_resume() -> int:
+    """Send again the jobs that stopped moving (their worker died, or their message was lost)."""
+    from apps.delivery.tasks import run_replay_job_task
+
+    stalled = ReplayJob.objects.exclude(state=ReplayJob.State.DONE).filter(
+        updated_at__lt=timezone.now() - timedelta(seconds=60)
+    )
+    job_ids = list(stalled.values_list("pk", flat=True))
+    for job_id in job_ids:
+        run_replay_job_task.delay(job_id)
+    return len(job_ids)
+
+
 def leases_renew(execution_ids: Sequence[UUID]) -> None:
     """The worker holding these tries is alive: their leases start again."""
     Execution.objects.filter(pk__in=execution_ids, state=Execution.State.PROCESSING).update(claimed_at=timezone.now())
@@ -520,9 +610,7 @@ def executions_take_back() -> int:
             else:
                 execution.state = Execution.State.ERROR
                 execution.last_error = f"Gave up after {execution.tries_count} tries: {lost_error}"
-        given_up = [execution for execution in lost if execution.state == Execution.State.ERROR]
-        events = store.events_by_id([execution.event_id for execution in given_up]) if given_up else {}
-        _record_outcomes([(execution, events[execution.event_id]) for execution in given_up])
+        _record_outcomes([execution for execution in lost if execution.state == Execution.State.ERROR])
         _rows_update(lost, ["state", "next_attempt_at", "last_error", "claimed_at", "updated_at"])
     logger.warning("Took back %d tries whose worker was lost", len(lost))
     return len(lost)
