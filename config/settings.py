@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -317,6 +318,14 @@ CELERY_BEAT_SCHEDULE["discovery-prune"] = {
     "task": "apps.discovery.tasks.prune_discoveries_task",
     "schedule": timedelta(days=1),
 }
+
+# --- Queues -----------------------------------------------------------------------------------
+#: Beat's periodic work (sweeps, heartbeat checks, pruning) has a queue of its own, so a backlog of
+#: discoveries or subscription runs never holds it back. Every worker takes both queues. Deliveries
+#: take no queue at all: each worker's delivery engine claims them from the database.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("housekeeping"))
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry.setdefault("options", {})["queue"] = "housekeeping"
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

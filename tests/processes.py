@@ -68,7 +68,11 @@ class ManagedProcess:
 
 
 def start_worker(
-    *, log_path: Path, concurrency: int = 2, queues: str = "celery", extra_env: dict[str, str] | None = None
+    *,
+    log_path: Path,
+    concurrency: int = 2,
+    queues: str = "celery,housekeeping",
+    extra_env: dict[str, str] | None = None,
 ) -> ManagedProcess:
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
     argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
