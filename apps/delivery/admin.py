@@ -302,8 +302,10 @@ class ActionWithDeliveryAdmin(ActionAdmin):
             else (name, options)
             for name, options in super().get_fieldsets(request, obj)
         ]
-        if obj is not None:
-            fieldsets.insert(1, ("Delivery status", {"fields": ["delivery", "endpoint_health"]}))
+        if obj is not None:  # first when something is wrong: that is what the person came to see
+            endpoint = getattr(obj, "endpoint", None)
+            trouble = obj.disabled_at is not None or (endpoint is not None and endpoint.open_until is not None)
+            fieldsets.insert(0 if trouble else 1, ("Delivery status", {"fields": ["delivery", "endpoint_health"]}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Action | None = None):
@@ -326,9 +328,10 @@ class ActionWithDeliveryAdmin(ActionAdmin):
         if endpoint is None or not endpoint.consecutive_failures:
             return "No failures lately."
         since = timezone.localtime(endpoint.failing_since).strftime("%Y-%m-%d %H:%M:%S")
-        text = f"{endpoint.consecutive_failures} failed tries in a row since {since}. Last error: {endpoint.last_error}"
+        text = f"{endpoint.consecutive_failures} failed tries in a row since {since}. Last error: {endpoint.last_error}."
         if endpoint.open_until is not None:
-            text += " Deliveries wait (without using their tries) until a probe succeeds."
+            probe = timezone.localtime(endpoint.open_until).strftime("%H:%M:%S")
+            text += f" Deliveries wait, without using their tries, until one sent at {probe} as a probe succeeds."
         return text
 
     def get_urls(self) -> list[URLPattern]:
