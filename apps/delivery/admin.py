@@ -328,7 +328,8 @@ class ActionWithDeliveryAdmin(ActionAdmin):
         if endpoint is None or not endpoint.consecutive_failures:
             return "No failures lately."
         since = timezone.localtime(endpoint.failing_since).strftime("%Y-%m-%d %H:%M:%S")
-        text = f"{endpoint.consecutive_failures} failed tries in a row since {since}. Last error: {endpoint.last_error}."
+        failures = endpoint.consecutive_failures
+        text = f"{failures} failed tries in a row since {since}. Last error: {endpoint.last_error}."
         if endpoint.open_until is not None:
             probe = timezone.localtime(endpoint.open_until).strftime("%H:%M:%S")
             text += f" Deliveries wait, without using their tries, until one sent at {probe} as a probe succeeds."
