@@ -12,6 +12,7 @@ delivery engine).
 
 import asyncio
 import ipaddress
+import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -217,7 +218,8 @@ def _described(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"Cannot resolve {exc.host}: the name is unknown or DNS is unreachable."
     if isinstance(exc, aiohttp.ClientConnectorError):
-        reason = exc.os_error.strerror or str(exc.os_error) or "no reason given"
+        error = exc.os_error
+        reason = os.strerror(error.errno) if error.errno else (error.strerror or str(error) or "no reason given")
         return f"Cannot connect to {exc.host}:{exc.port}: {reason.lower()}."
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "The server closed the connection without answering."

@@ -1,3 +1,4 @@
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -102,25 +103,70 @@ def test_private_addresses_are_blocked_unless_allowed(erp, subscriber, settings)
     assert subscriber.received == []
 
 
-def test_responses_are_read_up_to_a_bound(subscriber):
+@pytest.fixture(params=["one at a time", "many in flight"])
+def send(request):
+    """Both clients of ``apps.core.http`` keep the same rules: the blocking one and the engine's."""
+    if request.param == "one at a time":
+        return http.send
+
+    def send_in_flight(*args, **kwargs):
+        async def run():
+            async with http.AsyncClient() as client:
+                return await client.send(*args, **kwargs)
+
+        return asyncio.run(run())
+
+    return send_in_flight
+
+
+def test_a_private_address_is_refused_before_anything_is_sent(send, subscriber, settings):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+
+    result = send("POST", subscriber.url + "/accounts", body=b"{}")
+
+    assert result.error.startswith("blocked: 127.0.0.1 resolves to 127.0.0.1, a private or local address")
+    assert subscriber.received == []
+
+
+def test_redirects_are_not_followed(send, subscriber):
+    subscriber.reply(Reply(302, {}, headers=(("Location", subscriber.url + "/elsewhere"),)))
+
+    result = send("GET", subscriber.url + "/here")
+
+    assert result.status == 302
+    assert [r.path for r in subscriber.received] == ["/here"]
+
+
+def test_responses_are_read_up_to_a_bound(send, subscriber):
     subscriber.reply(Reply(200, {"data": "x" * 5000}))
 
-    result = http.send("GET", subscriber.url, max_body_bytes=1000)
+    result = send("GET", subscriber.url, max_body_bytes=1000)
 
     assert (len(result.body), result.body_truncated) == (1000, True)
 
 
-def test_a_timeout_is_a_result_not_an_exception(subscriber):
+def test_a_timeout_is_a_result_not_an_exception(send, subscriber):
     subscriber.reply(Reply(200, {}, delay=2))
 
-    result = http.send("GET", subscriber.url, timeout=0.3)
+    result = send("GET", subscriber.url, timeout=0.3)
 
     assert result.status is None
     assert result.error == "timed out after 0.3s"
 
 
+def test_a_name_that_resolves_to_a_refused_address_is_refused_as_it_connects(send, subscriber, settings, monkeypatch):
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    monkeypatch.setattr(http.socket, "getaddrinfo", lambda *args, **kwargs: [(2, 1, 6, "", ("127.0.0.1", 0))])
+
+    result = send("GET", subscriber.url.replace("127.0.0.1", "inside.example"))
+
+    assert result.error.startswith("blocked: inside.example resolves to 127.0.0.1")
+    assert subscriber.received == []
+
+
 def test_a_dns_answer_that_changes_after_the_check_cannot_reach_a_refused_address(subscriber, settings, monkeypatch):
-    """DNS rebinding: the name resolves to a public address when checked, to loopback when connected."""
+    """DNS rebinding: the name resolves to a public address when checked, to loopback when connected. (The
+    engine's client resolves once, as it connects, and checks that very answer: there is no second lookup.)"""
     settings.OUTBOUND_ALLOWED_NETWORKS = []
     answers = iter(["93.184.215.14", "127.0.0.1"])
     monkeypatch.setattr(
@@ -131,3 +177,17 @@ def test_a_dns_answer_that_changes_after_the_check_cannot_reach_a_refused_addres
 
     assert result.error.startswith("blocked: rebinding.example resolves to 127.0.0.1")
     assert subscriber.received == []
+
+
+def test_a_refused_connection_is_said_in_plain_words():
+    from tests.processes import free_port
+
+    async def run():
+        async with http.AsyncClient() as client:
+            return await client.send("POST", f"http://127.0.0.1:{free_port()}/x", body=b"{}", timeout=2)
+
+    result = asyncio.run(run())
+
+    assert result.status is None
+    assert result.error.startswith("Cannot connect to 127.0.0.1:")
+    assert result.error.endswith(": connection refused.")
