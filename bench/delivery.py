@@ -38,6 +38,7 @@ from bench import _support
 WIDTH_EVENTS = int(os.environ.get("BENCH_WIDTH_EVENTS", 4000))
 LATENCY_EVENTS = int(os.environ.get("BENCH_LATENCY_EVENTS", 200))
 EMBEDDED_SECONDS = int(os.environ.get("BENCH_EMBEDDED_SECONDS", 60))
+REPLAY_EXECUTIONS = int(os.environ.get("BENCH_REPLAY_EXECUTIONS", 50_000))
 
 CONFIGURE = """
 from apps.hub.models import Action, Contract, EventType, System
@@ -210,6 +211,29 @@ def _unfinished(database_url: str, action: str) -> int:
     return int(_support._psql(database_url, sql))
 
 
+def _replay_job_seconds(env: dict[str, str], database_url: str, count: int) -> float:
+    """Seconds a replay job takes over ``count`` executions that gave up (made here in one statement)."""
+    _support._psql(
+        database_url,
+        "INSERT INTO delivery_execution (id, event_id, event_type, correlation_id, contract_id, action_id, state, "
+        "tries_count, next_attempt_at, last_error, chain_depth, event_position, ordering_key, created_at, updated_at) "
+        "SELECT gen_random_uuid(), gen_random_uuid(), 'bench.slow', gen_random_uuid(), c.id, a.id, 'error', 1, now(), "
+        "'HTTP 500', 0, 0, '', now() - g * interval '1 millisecond', now() "
+        f"FROM generate_series(1, {count}) g, hub_action a JOIN hub_contract c ON c.action_id = a.id "
+        "WHERE a.name = 'hang'",
+    )
+    script = (
+        "import time\nfrom apps.delivery import services\nfrom apps.hub.models import Action\n"
+        "job = services.replay_job_create(action=Action.objects.get(name='hang'), states=['error'])\n"
+        "started = time.perf_counter()\nservices.replay_job_run(job.pk)\n"
+        "job.refresh_from_db()\nassert job.replayed >= job.total, (job.replayed, job.total)\n"
+        "print(time.perf_counter() - started)"
+    )
+    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=_support.REPO, env=env,
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def _configure(env: dict[str, str], base: str) -> str:
     script = CONFIGURE.replace("{base}", base)
     done = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=_support.REPO, env=env,
@@ -266,6 +290,7 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
                 _wait_until(lambda: _unfinished(scratch, "slow") == 0, 300)
                 recovered = time.time() - killed_at
                 lost = sum(1 for s in kill_events if s not in subscriber.arrivals("slow"))
+        replay_seconds = _replay_job_seconds(env, scratch, REPLAY_EXECUTIONS)
     reference = asyncio.run(_asyncio_loop(f"{subscriber.base}/slow", WIDTH_EVENTS, 200))
     rows += [
         ("PostgreSQL + Redis, one worker (engine + 2 pool processes), gunicorn 2 workers x 4 threads", "", ""),
@@ -293,7 +318,12 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
         ),
         ("requests the hanging endpoint received meanwhile", str(hanging_sent), "its limit: 10 at once"),
         (
-            "SIGKILL with 200 in flight → all 1,000 delivered",
+            f"replay job over {REPLAY_EXECUTIONS:,} executions (no worker sending)",
+            f"{replay_seconds:.1f} s",
+            f"{REPLAY_EXECUTIONS / replay_seconds:,.0f} executions/s",
+        ),
+        (
+            "SIGKILL with 200 in flight → all 1,000 completed",
             f"{recovered:.1f} s",
             f"lease 30 s + sweep 5 s; lost {lost}",
         ),

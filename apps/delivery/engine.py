@@ -34,6 +34,9 @@ from apps.hub.models import Action
 
 logger = logging.getLogger(__name__)
 
+#: After a wake-up, how long to wait for more reasons to claim (answers arrive in bursts).
+COALESCE_SECONDS = 0.005
+
 
 class Engine:
     def __init__(self, *, capacity: int | None = None, inline: bool = False) -> None:
@@ -77,6 +80,7 @@ class Engine:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), settings.DELIVERY_POLL_SECONDS)
+                    await asyncio.sleep(COALESCE_SECONDS)  # let answers arriving together share one claim
             if self.tasks:
                 await asyncio.wait(self.tasks, timeout=settings.DELIVERY_SHUTDOWN_GRACE_SECONDS)
             recorder.cancel()
@@ -149,6 +153,7 @@ class Engine:
             del self.in_flight[claim.action.pk]
         self.finished.append(done)
         self.finished_event.set()
+        self.wake.set()  # a slot is free: claim again soon
 
     async def _attempt(self, claim: Claim) -> Done:
         action = claim.action
