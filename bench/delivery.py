@@ -316,7 +316,11 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
             f"{_p(beside, 50):.1f} / {_p(beside, 99):.1f} ms",
             f"p99 {_p(beside, 99) / _p(alone, 99) - 1:+.0%} (≤ +20 %)",
         ),
-        ("requests the hanging endpoint received meanwhile", str(hanging_sent), "its limit: 10 at once"),
+        (
+            "requests the hanging endpoint received meanwhile",
+            str(hanging_sent),
+            "10 at once; 5 failures open its breaker",
+        ),
         (
             f"replay job over {REPLAY_EXECUTIONS:,} executions (no worker sending)",
             f"{replay_seconds:.1f} s",

@@ -47,6 +47,9 @@ class Engine:
         self.in_flight: Counter[int] = Counter()
         #: Executions claimed and not yet recorded: their leases are renewed while they last.
         self.held: set = set()
+        #: Failed tries per action not yet recorded: its breaker may be about to open, so claim nothing
+        #: more for it until they are.
+        self.unrecorded_failures: Counter[int] = Counter()
         self.tasks: set[asyncio.Task] = set()
         self.due: set[int] = set()
         self.views: dict[int, EndpointView] = {}
@@ -128,7 +131,7 @@ class Engine:
         wanted: dict[int, int] = {}
         for action_id in sorted(self.due, key=self.in_flight.__getitem__):
             view = self.views.get(action_id)
-            if free <= 0 or view is None or view.disabled:
+            if free <= 0 or view is None or view.disabled or self.unrecorded_failures[action_id]:
                 continue
             limit = view.max_in_flight
             if view.open_until is not None:
@@ -151,6 +154,8 @@ class Engine:
         self.in_flight[claim.action.pk] -= 1
         if not self.in_flight[claim.action.pk]:
             del self.in_flight[claim.action.pk]
+        if done.outcome == Try.Outcome.TRANSIENT:
+            self.unrecorded_failures[claim.action.pk] += 1
         self.finished.append(done)
         self.finished_event.set()
         self.wake.set()  # a slot is free: claim again soon
@@ -216,6 +221,9 @@ class Engine:
         await self._db(services.tries_complete, batch)
         del self.finished[: len(batch)]
         self.held.difference_update(item.claim.execution.pk for item in batch)
+        self.unrecorded_failures -= Counter(
+            item.claim.action.pk for item in batch if item.outcome == Try.Outcome.TRANSIENT
+        )
         actions = {item.claim.action.pk for item in batch}
         self.views |= await self._db(services.endpoint_views, actions)
         self.due |= actions  # their slots are free again
