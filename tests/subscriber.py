@@ -72,7 +72,13 @@ class Subscriber:
                     reply = subscriber.replies.popleft() if subscriber.replies else subscriber.default
                 if reply.delay:
                     time.sleep(reply.delay)
-                payload = json.dumps(reply.body).encode() if reply.body is not None else b""
+                payload = (
+                    reply.body
+                    if isinstance(reply.body, bytes)
+                    else json.dumps(reply.body).encode()
+                    if reply.body is not None
+                    else b""
+                )
                 self.send_response(reply.status)
                 for name, value in reply.headers:
                     self.send_header(name, value)

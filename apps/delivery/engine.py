@@ -218,8 +218,14 @@ class Engine:
         if not self.finished:
             return
         batch = self.finished[:]
-        await self._db(services.tries_complete, batch)
-        del self.finished[: len(batch)]
+        try:
+            await self._db(services.tries_complete, batch)
+        except Exception:
+            if len(batch) == 1:
+                raise
+            batch = await self._record_one_by_one(batch)
+        done = {id(item) for item in batch}
+        self.finished = [item for item in self.finished if id(item) not in done]
         self.held.difference_update(item.claim.execution.pk for item in batch)
         self.unrecorded_failures -= Counter(
             item.claim.action.pk for item in batch if item.outcome == Try.Outcome.TRANSIENT
@@ -228,6 +234,23 @@ class Engine:
         self.views |= await self._db(services.endpoint_views, actions)
         self.due |= actions  # their slots are free again
         self.wake.set()
+
+    async def _record_one_by_one(self, batch: list[Done]) -> list[Done]:
+        """A batch that cannot be recorded: record its tries one by one. One that still fails is given up
+        here (its lease runs out and it is tried again); if every one fails, the database is the trouble
+        and they all wait for the next attempt."""
+        recorded, failed = [], []
+        for item in batch:
+            try:
+                await self._db(services.tries_complete, [item])
+                recorded.append(item)
+            except Exception:
+                failed.append(item)
+        if not recorded:
+            raise RuntimeError("no finished try could be recorded")
+        for item in failed:
+            logger.error("Could not record a try of execution %s; it is tried again later", item.claim.execution.pk)
+        return batch
 
     async def run_once(self) -> int:
         """One pass: route, claim and send everything due now, wait for the answers and record them."""

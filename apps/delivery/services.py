@@ -368,21 +368,28 @@ def _rows_update(objects: Sequence[Model], fields: list[str]) -> None:
 
 
 def _filled(item: Done) -> Try:
+    """The try as it is stored. What a subscriber sent back is kept as text that every database takes
+    (PostgreSQL refuses NUL characters): one odd answer must not stop recording all the others."""
     attempt, result = item.claim.attempt, item.result
     shown = item.request.for_display(BODY_LIMIT) if item.request else {}
     attempt.outcome = item.outcome
     attempt.request_method = shown.get("method", "")
-    attempt.request_url = shown.get("url", "")
-    attempt.request_headers = shown.get("headers", {})
-    attempt.request_body = shown.get("body", "")
-    attempt.error = item.error or (f"HTTP {result.status}" if result is not None and not result.ok else "")
+    attempt.request_url = _storable(shown.get("url", ""))
+    attempt.request_headers = {k: _storable(v) for k, v in shown.get("headers", {}).items()}
+    attempt.request_body = _storable(shown.get("body", ""))
+    error = item.error or (f"HTTP {result.status}" if result is not None and not result.ok else "")
+    attempt.error = _storable(error)
     if result is not None:
         attempt.duration_ms = result.duration_ms
         attempt.response_status = result.status
-        attempt.response_headers = result.headers
-        attempt.response_body = result.text()
+        attempt.response_headers = {_storable(k): _storable(v) for k, v in result.headers.items()}
+        attempt.response_body = _storable(result.text())
         attempt.response_truncated = result.body_truncated
     return attempt
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\ufffd")
 
 
 def _settle(item: Done, now: datetime) -> bool:

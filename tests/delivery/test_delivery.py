@@ -270,3 +270,17 @@ def test_a_contract_on_its_own_outcome_is_stopped_at_the_maximum_depth(client, w
     stopped = Execution.objects.get(chain_depth=3)
     assert "the chain reached its maximum depth of 2" in stopped.last_error
     assert len(subscriber.received) == 3
+
+
+def test_an_answer_with_a_nul_character_is_recorded_with_the_others(client, wiring, subscriber):
+    """PostgreSQL refuses NUL in text: what a subscriber sends back is stored without it."""
+    key, event, _, _ = wiring
+    subscriber.reply(Reply(200, b'{"note": "a\x00b"}'), Reply(200, {"ok": True}))
+    for number in (1, 2):
+        receive(client, key, event.identifier, {"id": number})
+    catch_up("delivery.router")
+
+    assert deliver_due() == 2
+
+    assert set(Execution.objects.values_list("state", flat=True)) == {Execution.State.COMPLETED}
+    assert {t.response_body for t in Try.objects.all()} == {'{"note": "a\ufffdb"}', '{"ok": true}'}
