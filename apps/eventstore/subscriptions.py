@@ -9,7 +9,6 @@ half-applied. Handlers must still be idempotent because effects outside the data
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -175,8 +174,15 @@ def wake_subscribers(event_types: Iterable[str]) -> None:
 
 
 def wake_subscribers_on_commit(event_types: Iterable[str]) -> None:
+    """Wake the subscriptions once the transaction commits. A wake-up that fails (the broker or the
+    cache is down) is logged and lost, never raised: the events are committed and the sweep reads them."""
     if settings.EVENTSTORE_WAKE_SUBSCRIBERS and _subscribers:
-        transaction.on_commit(partial(wake_subscribers, frozenset(event_types)), robust=True)
+        types = frozenset(event_types)
+
+        def wake_subscribers_after_commit() -> None:  # a function, not a partial: Django logs its name
+            wake_subscribers(types)
+
+        transaction.on_commit(wake_subscribers_after_commit, robust=True)
 
 
 def woken(name: str) -> None:

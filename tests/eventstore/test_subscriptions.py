@@ -144,6 +144,27 @@ def test_an_append_wakes_only_the_subscriptions_that_want_its_type(seen, monkeyp
         subscriptions.unregister("test.everything")
 
 
+@pytest.mark.django_db
+def test_a_wake_up_that_fails_after_the_commit_loses_nothing(seen, monkeypatch, django_capture_on_commit_callbacks):
+    """The broker or the cache is down: the append still succeeds and the sweep reads the event later."""
+    from django.core.cache import cache
+
+    from apps.eventstore.tasks import run_subscription_task
+
+    def broker_down(name):
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(run_subscription_task, "delay", broker_down)
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        (event,) = store.append("service-1", [NewEvent("Test.Seen", {"name": "api"})])
+
+    assert len(callbacks) == 1
+    assert store.events_by_id([event.event_id])
+    subscriptions.run_subscription("test.seen")
+    assert seen == ["api"]
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_append_wakes_subscribers_in_a_real_worker(celery_worker, tmp_path):
