@@ -340,9 +340,8 @@ def embedded(subscriber: Subscriber, rows: list[tuple]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     env |= {"JUNCTION_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings",
             "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32"}  # fmt: skip
-    for command in (["migrate", "--noinput"], ["createcachetable"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=_support.REPO, env=env, check=True,
-                       stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=_support.REPO, env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
     key = _configure(env, subscriber.base)
     port = _support.free_port()
     argv = [sys.executable, "manage.py", "junction_run", "--port", str(port), "--no-demo"]

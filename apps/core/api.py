@@ -8,6 +8,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core import strict_json
+
 
 class ApplicationError(Exception):
     """A business error with a stable machine-readable code, raised by services."""
@@ -21,6 +23,25 @@ class ApplicationError(Exception):
         self.details = details
         if status_code is not None:
             self.status_code = status_code
+
+
+def json_content_type_required(content_type: str) -> None:
+    """A body declared as something other than JSON is refused (415); an undeclared one is read as JSON."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise ApplicationError(
+            "unsupported_media_type",
+            f"The body is declared as {media_type}; send JSON with Content-Type: application/json.",
+            status_code=415,
+        )
+
+
+def json_body(raw: bytes, *, code: str = "invalid_json") -> Any:
+    """A request body decoded by the strict rules (``apps.core.strict_json``), or a 422 saying what is refused."""
+    try:
+        return strict_json.loads(raw)
+    except strict_json.InvalidJson as exc:
+        raise ApplicationError(code, exc.message, status_code=422) from None
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

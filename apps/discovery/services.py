@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.api import ApplicationError
+from apps.core.api import ApplicationError, json_body
 from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
 from apps.discovery.enrichment import enrich
 from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent, LastDiscovery
@@ -61,10 +61,7 @@ def agent_authenticate(key: str | None) -> ApiKey:
 
 def envelope_parse(raw_body: bytes) -> dict[str, Any]:
     """The envelope of a collect request; 422 with the failing paths when it breaks the contract."""
-    try:
-        envelope = json.loads(raw_body)
-    except ValueError:
-        raise ApplicationError("invalid_json", "The body is not JSON.", status_code=422) from None
+    envelope = json_body(raw_body)
     errors = validate_envelope(envelope)
     if not errors:
         try:

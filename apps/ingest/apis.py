@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api import json_content_type_required
 from apps.ingest import services
 
 ERRORS = {
@@ -12,6 +13,7 @@ ERRORS = {
     403: "the event belongs to another system",
     404: "unknown or inactive event",
     413: "body too large",
+    415: "body declared as something other than JSON",
     422: "body not JSON or not matching the schema",
 }
 
@@ -48,6 +50,7 @@ class EventReceiveApi(APIView):
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()
         event_type = services.event_type_for(caller=caller, identifier=identifier)
+        json_content_type_required(request.content_type)
         body = services.payload_parse(event_type=event_type, raw_body=request.body)
         accepted = services.event_receive(
             caller=caller,

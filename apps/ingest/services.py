@@ -1,7 +1,6 @@
 """Receiving an event: the least work that makes it safe, then ``202 Accepted``."""
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,7 +10,7 @@ from django.db import IntegrityError, transaction
 from jsonschema import Draft202012Validator
 from oauth2_provider.models import AccessToken
 
-from apps.core.api import ApplicationError
+from apps.core.api import ApplicationError, json_body
 from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent
 from apps.hub.models import EventType, System
@@ -83,10 +82,7 @@ def event_type_for(*, caller: Caller, identifier: str) -> EventType:
 def payload_parse(*, event_type: EventType, raw_body: bytes) -> Any:
     if len(raw_body) > settings.INGEST_MAX_BODY_BYTES:
         raise body_too_large()
-    try:
-        body = json.loads(raw_body or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApplicationError("body_not_json", f"The body is not valid JSON: {exc}.", status_code=422) from None
+    body = json_body(raw_body or b"null", code="body_not_json")
     if event_type.payload_schema is not None:
         validator = Draft202012Validator(event_type.payload_schema)
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
@@ -107,6 +103,9 @@ def body_too_large() -> ApplicationError:
     return ApplicationError("body_too_large", f"The body is larger than {limit} bytes.", status_code=413)
 
 
+IDEMPOTENCY_KEY_MAX = 200
+
+
 def event_receive(
     *,
     caller: Caller,
@@ -117,6 +116,12 @@ def event_receive(
     idempotency_key: str | None = None,
 ) -> Accepted:
     """Append the event to the store (and remember its idempotency key) in one transaction."""
+    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise ApplicationError(
+            "invalid_idempotency_key",
+            f"The Idempotency-Key header is longer than {IDEMPOTENCY_KEY_MAX} characters.",
+            status_code=422,
+        )
     if idempotency_key and (earlier := _idempotent_answer(caller.system, idempotency_key)):
         return earlier
     event_id = uuid4()

@@ -202,8 +202,8 @@ def test_an_api_key_is_returned_once_then_listed_by_prefix_and_stops_working_whe
     event = factories.event_type(crm)
     other, _ = factories.producer_with_key("Other")  # a second key of another system, not listed below
 
-    created = admin_client.post(f"{API}/systems/crm/api-keys", {"name": "production"})
-    second = admin_client.post(f"{API}/systems/crm/api-keys", {"name": "rotation"})
+    created = admin_client.post(f"{API}/systems/crm/api-keys", {"name": "production"}, content_type="application/json")
+    second = admin_client.post(f"{API}/systems/crm/api-keys", {"name": "rotation"}, content_type="application/json")
 
     assert created.status_code == 201
     key = created.json()["key"]
@@ -226,7 +226,7 @@ def test_an_api_key_is_returned_once_then_listed_by_prefix_and_stops_working_whe
 
 
 def test_an_api_key_needs_a_name(admin_client, crm):
-    response = admin_client.post(f"{API}/systems/crm/api-keys", {})
+    response = admin_client.post(f"{API}/systems/crm/api-keys", {}, content_type="application/json")
 
     assert error_details(response) == {"name": ["This field is required."]}
 

@@ -18,7 +18,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, web_workers, concurrency, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)  # the embedded default's shared cache
         call_command("collectstatic", interactive=False, verbosity=0)
         username, password = demo_admin_ensure()
         base = f"http://{host}:{port}"
