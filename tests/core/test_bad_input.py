@@ -127,3 +127,20 @@ def test_a_limit_or_offset_beyond_what_a_database_takes_is_bounded(admin_client,
 
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+def test_a_database_that_cannot_be_reached_gives_a_json_503_with_retry_after(rf):
+    from django.db import OperationalError
+
+    from apps.core.middleware import RequestGuardMiddleware
+
+    def database_down(request):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    response = RequestGuardMiddleware(database_down)(rf.post("/api/v1/events/x"))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Content-Type"] == "application/json"
+    assert b"database_unavailable" in response.content
+    assert b"127.0.0.1" not in response.content  # nothing of the hub's insides for an outsider
