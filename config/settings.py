@@ -134,6 +134,15 @@ else:
     }
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
+#: People's passwords keep Django's PBKDF2; the last one is for OAuth2 client secrets only.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "apps.ingest.hashers.ClientSecretHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -215,9 +224,16 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["events"],
     # Only a checksum of each token is stored, never the token itself (RFC 9700).
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Client secrets are random: a fast salted hash, so a wrong secret costs no CPU to refuse.
+    "CLIENT_SECRET_HASHER": "sha256_secret",
 }
 
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
+# --- Failed authentication (webhook, agents, OAuth2 token endpoint) -------------------------------
+#: This many failures per window from one address, or with one key prefix or client id, then 429.
+AUTH_FAILURES_ALLOWED = env.int("AUTH_FAILURES_ALLOWED", default=20)
+AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=60)
 
 # --- Ingest -----------------------------------------------------------------------------------
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=1024 * 1024)

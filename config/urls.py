@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.echo import EchoApi
 from apps.core.views import healthz
+from apps.ingest.oauth import ThrottledTokenView
 
 admin.site.site_header = "Junction"
 admin.site.site_title = "Junction"
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("apps.checks.urls")),
     path("api/v1/", include("apps.discovery.urls")),
     path("api/v1/", include("apps.landscape.urls")),
+    path("oauth/token/", ThrottledTokenView.as_view(), name="oauth-token"),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

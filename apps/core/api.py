@@ -16,11 +16,20 @@ class ApplicationError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, code: str, message: str, *, details: Any = None, status_code: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        details: Any = None,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers
         if status_code is not None:
             self.status_code = status_code
 
@@ -53,7 +62,7 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -8,11 +8,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import throttle
 from apps.discovery import services
+from apps.hub.services import api_key_prefix
 from apps.landscape.services import heartbeat_record
 
 API_KEY_HEADER = OpenApiParameter("X-Trento-Apikey", str, OpenApiParameter.HEADER, required=True)
-ERRORS = {401: "missing or wrong agent API key", 422: "the envelope breaks the collect contract (failing paths)"}
+ERRORS = {
+    401: "missing or wrong agent API key",
+    422: "the envelope breaks the collect contract (failing paths)",
+    429: "too many failed authentications from this address or with this key (Retry-After)",
+}
 
 
 class AgentApi(APIView):
@@ -20,7 +26,8 @@ class AgentApi(APIView):
     permission_classes = []
 
     def authenticate_agent(self, request: Request) -> None:
-        services.agent_authenticate(request.headers.get("X-Trento-Apikey"))
+        key = request.headers.get("X-Trento-Apikey")
+        throttle.authenticated("agent", request, key and api_key_prefix(key), lambda: services.agent_authenticate(key))
 
 
 class CollectApi(AgentApi):

@@ -18,6 +18,12 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 API_KEY_CACHE_SECONDS = 60
 
 
+def api_key_prefix(key: str) -> str:
+    """The visible start of a key (``jct_`` and 8 hex digits): what the admin lists, and what failed
+    attempts are counted by."""
+    return key[: len(API_KEY_PREFIX) + 8]
+
+
 def api_key_hash(key: str) -> str:
     # Keys are 190 random bits, so a fast unsalted hash is safe and allows an indexed lookup.
     return hashlib.sha256(key.encode()).hexdigest()

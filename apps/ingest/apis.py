@@ -5,7 +5,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import throttle
 from apps.core.api import json_content_type_required
+from apps.hub.services import api_key_prefix
 from apps.ingest import services
 
 ERRORS = {
@@ -14,6 +16,7 @@ ERRORS = {
     404: "unknown or inactive event",
     413: "body too large",
     415: "body declared as something other than JSON",
+    429: "too many failed authentications from this address or with this key (Retry-After)",
     422: "body not JSON or not matching the schema",
 }
 
@@ -43,9 +46,13 @@ class EventReceiveApi(APIView):
     )
     def post(self, request: Request, identifier: str) -> Response:
         authorization = request.headers.get("Authorization", "")
-        caller = services.caller_authenticate(
-            api_key=request.headers.get("X-API-Key") or request.query_params.get("access_key"),
-            bearer_token=authorization[7:].strip() if authorization.lower().startswith("bearer ") else None,
+        api_key = request.headers.get("X-API-Key") or request.query_params.get("access_key")
+        bearer_token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+        caller = throttle.authenticated(
+            "webhook",
+            request,
+            api_key and api_key_prefix(api_key),
+            lambda: services.caller_authenticate(api_key=api_key, bearer_token=bearer_token),
         )
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()

@@ -1,0 +1,74 @@
+"""Failed authentication is throttled per client address and per key prefix: a 429 with Retry-After.
+
+Guessing keys or client secrets then costs the guesser a minute per ``AUTH_FAILURES_ALLOWED``
+tries, from one address or against one key, and never costs the hub more than that many checks.
+The counters live in the shared cache; when it cannot be reached, authentication goes on unthrottled
+rather than refusing everyone.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from apps.core.api import ApplicationError
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]:
+    window = int(time.time() // settings.AUTH_FAILURE_WINDOW_SECONDS)
+    keys = [f"authfail:{scope}:address:{address}:{window}"]
+    if prefix:
+        keys.append(f"authfail:{scope}:key:{prefix}:{window}")
+    return keys, window
+
+
+def blocked(scope: str, request: HttpRequest, prefix: str | None) -> int | None:
+    """Seconds to wait if this address or key prefix failed too often lately, else None."""
+    keys, window = _keys(scope, _address(request), prefix)
+    try:
+        counts = cache.get_many(keys)
+    except Exception:  # the cache is down: authenticate anyway
+        logger.warning("Cannot read the failed-authentication counters; not throttling", exc_info=True)
+        return None
+    if any(count >= settings.AUTH_FAILURES_ALLOWED for count in counts.values()):
+        return max(1, int((window + 1) * settings.AUTH_FAILURE_WINDOW_SECONDS - time.time()) + 1)
+    return None
+
+
+def failed(scope: str, request: HttpRequest, prefix: str | None) -> None:
+    """Count a failed authentication from this address, with this key prefix."""
+    try:
+        for key in _keys(scope, _address(request), prefix)[0]:
+            cache.add(key, 0, timeout=2 * settings.AUTH_FAILURE_WINDOW_SECONDS)
+            cache.incr(key)
+    except Exception:
+        logger.warning("Cannot count a failed authentication", exc_info=True)
+
+
+def authenticated(scope: str, request: HttpRequest, prefix: str | None, authenticate: Callable[[], T]) -> T:
+    """``authenticate()``, unless this address or key prefix failed too often lately (429); a failure
+    (an ``ApplicationError`` with status 401) is counted."""
+    if wait := blocked(scope, request, prefix):
+        raise ApplicationError(
+            "too_many_failures",
+            f"Too many failed authentications from this address or with this key; try again in {wait} s.",
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        return authenticate()
+    except ApplicationError as exc:
+        if exc.status_code == 401:
+            failed(scope, request, prefix)
+        raise
+
+
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
