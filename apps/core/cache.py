@@ -1,5 +1,7 @@
-"""Shared-cache helpers."""
+"""Shared-cache helpers. The cache only ever saves work: when it cannot be reached, they read and
+write through to the database instead of failing the request."""
 
+import logging
 from collections.abc import Collection
 from typing import Any
 from uuid import uuid4
@@ -13,6 +15,8 @@ from django.db import transaction
 #: are gone do not pile up.
 VERSION_SECONDS = 24 * 3600
 
+logger = logging.getLogger(__name__)
+
 
 def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     """The value cached at ``key`` if it was cached under the current version of ``version_key``
@@ -22,12 +26,16 @@ def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     the result under it, and drop the version (`cache_invalidate`) whenever the state changes: a
     value computed from the old state, even one cached after the change, no longer matches.
     """
-    found = cache.get_many([key, version_key])
-    version, entry = found.get(version_key), found.get(key)
-    if version is None:
-        # A new random version: a dropped one must never come back. None if dropped again at once.
-        cache.add(version_key, uuid4().hex, timeout=VERSION_SECONDS)
-        return None, cache.get(version_key)
+    try:
+        found = cache.get_many([key, version_key])
+        version, entry = found.get(version_key), found.get(key)
+        if version is None:
+            # A new random version: a dropped one must never come back. None if dropped again at once.
+            cache.add(version_key, uuid4().hex, timeout=VERSION_SECONDS)
+            return None, cache.get(version_key)
+    except Exception:  # the cache cannot be reached: a miss, and nothing is cached meanwhile
+        logger.warning("The shared cache cannot be reached; reading from the database", exc_info=True)
+        return None, None
     if isinstance(entry, tuple) and entry[0] == version:
         return entry[1], version
     return None, version
@@ -35,14 +43,20 @@ def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
 
 def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int) -> None:
     if version is not None:
-        cache.set(key, (version, value), timeout)
+        try:
+            cache.set(key, (version, value), timeout)
+        except Exception:
+            logger.warning("The shared cache cannot be reached; %s is not cached", key, exc_info=True)
 
 
 def cache_invalidate(keys: Collection[str]) -> None:
     """Drop cache entries (or versions) that a change in the current transaction outdates: now, and
     again once it commits (a request in between could have cached what it read before the commit)."""
     if keys:
-        cache.delete_many(keys)
+        try:
+            cache.delete_many(keys)
+        except Exception:  # the commit's own attempt below tries again
+            logger.warning("The shared cache cannot be reached; dropping %d entries after the commit", len(keys))
         transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
 
 

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from apps.core import http
 from apps.eventstore.store import RecordedEvent
 from apps.hub import templating
 from apps.hub.models import Action
+
+logger = logging.getLogger(__name__)
 
 REDACTED = "••••"
 SECRET_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "cookie", "webhook-signature"}
@@ -97,7 +100,7 @@ def _oauth_cache_key(action: Action) -> str:
 def oauth_token(action: Action, *, refresh: bool = False) -> str:
     """An access token for the action, from the cache until it expires, else from the token endpoint."""
     key = _oauth_cache_key(action)
-    if not refresh and (token := cache.get(key)):
+    if not refresh and (token := _cached_token(key)):
         return token
     form = {"grant_type": "client_credentials"}
     if action.oauth_scope:
@@ -121,8 +124,19 @@ def oauth_token(action: Action, *, refresh: bool = False) -> str:
     if not isinstance(token, str):
         raise AuthError(f"The token endpoint's answer has no access token at {action.oauth_token_path}.")
     lifetime = answer.get("expires_in") if isinstance(answer, dict) else None
-    cache.set(key, token, timeout=max(1, int(lifetime) - 30) if isinstance(lifetime, int) else 300)
+    try:
+        cache.set(key, token, timeout=max(1, int(lifetime) - 30) if isinstance(lifetime, int) else 300)
+    except Exception:  # not cached: the next delivery asks the token endpoint again
+        logger.warning("The shared cache cannot be reached; the OAuth2 token is not cached")
     return token
+
+
+def _cached_token(key: str) -> str | None:
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("The shared cache cannot be reached; asking the token endpoint")
+        return None
 
 
 def authenticate(action: Action, request: RenderedRequest, *, refresh: bool = False) -> RenderedRequest:
