@@ -1,6 +1,7 @@
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -49,6 +50,7 @@ class ExecutionListApi(ListAPIView):
 
 
 class ExecutionDetailApi(APIView):
+    @extend_schema(responses=ExecutionDetailSerializer)
     def get(self, request: Request, execution_id: UUID) -> Response:
         execution = get_object_or_404(Execution.objects.prefetch_related("tries"), pk=execution_id)
         return Response(ExecutionDetailSerializer(execution).data)
@@ -57,6 +59,7 @@ class ExecutionDetailApi(APIView):
 class ExecutionReplayApi(APIView):
     """Try a failed (or any finished) execution again now, with the same idempotency key."""
 
+    @extend_schema(request=None, responses={202: ExecutionSerializer})
     def post(self, request: Request, execution_id: UUID) -> Response:
         execution = get_object_or_404(Execution, pk=execution_id)
         if not services.execution_replay(execution=execution):
@@ -70,6 +73,14 @@ class ExecutionReplayApi(APIView):
 class EventRerunApi(APIView):
     """Run every contract of a recorded event again (replays its executions, runs contracts added since)."""
 
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "EventRerun", {"event_id": serializers.UUIDField(), "executions": serializers.IntegerField()}
+            )
+        },
+    )
     def post(self, request: Request, event_id: UUID) -> Response:
         count = services.event_rerun(event_id=event_id)
         if not count:
@@ -102,6 +113,7 @@ class ReplayJobCreateApi(APIView):
         created_from = serializers.DateTimeField(required=False, allow_null=True)
         created_until = serializers.DateTimeField(required=False, allow_null=True)
 
+    @extend_schema(request=InputSerializer, responses={202: ReplayJobSerializer})
     def post(self, request: Request) -> Response:
         filters = self.InputSerializer(data=request.data)
         filters.is_valid(raise_exception=True)
@@ -110,5 +122,6 @@ class ReplayJobCreateApi(APIView):
 
 
 class ReplayJobDetailApi(APIView):
+    @extend_schema(responses=ReplayJobSerializer)
     def get(self, request: Request, job_id: int) -> Response:
         return Response(ReplayJobSerializer(get_object_or_404(ReplayJob, pk=job_id)).data)

@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +32,12 @@ class StreamEventsApi(APIView):
         after_version = serializers.IntegerField(min_value=0, default=0)
         limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
 
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=inline_serializer(
+            "StreamEvents", {"stream_id": serializers.CharField(), "events": EventOutputSerializer(many=True)}
+        ),
+    )
     def get(self, request: Request, stream_id: str) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -62,6 +69,11 @@ class TreeNodeSerializer(serializers.Serializer):
 class CausalTreeApi(APIView):
     """Everything that happened because of one external request, as a tree of commands and events."""
 
+    @extend_schema(
+        responses=inline_serializer(
+            "CausalTree", {"correlation_id": serializers.UUIDField(), "roots": TreeNodeSerializer(many=True)}
+        )
+    )
     def get(self, request: Request, correlation_id: UUID) -> Response:
         roots = causal_tree(correlation_id)
         if not roots:

@@ -1,6 +1,7 @@
 """API keys as DRF credentials, for APIs that machines call (a CI pipeline trying a check, say)."""
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
@@ -8,6 +9,16 @@ from rest_framework.request import Request
 
 from apps.hub.models import ApiKey
 from apps.hub.services import api_key_authenticate
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema shows the API key header."""
+
+    target_class = "apps.hub.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "X-API-Key"}
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -27,7 +27,7 @@ class EventReceiveApi(APIView):
     authentication_classes = []
     permission_classes = []
 
-    class OutputSerializer(serializers.Serializer):
+    class AcceptedSerializer(serializers.Serializer):
         event_id = serializers.UUIDField()
         status = serializers.CharField()
 
@@ -42,7 +42,7 @@ class EventReceiveApi(APIView):
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
             OpenApiParameter("access_key", str, OpenApiParameter.QUERY, required=False),
         ],
-        responses={202: OutputSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
+        responses={202: AcceptedSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
     )
     def post(self, request: Request, identifier: str) -> Response:
         authorization = request.headers.get("Authorization", "")

@@ -39,3 +39,22 @@ def test_admin_is_branded_junction(client):
 
     assert response.status_code == 200
     assert b"Junction" in response.content
+
+
+def test_the_deployment_check_is_clean_with_the_production_variables(tmp_path):
+    """`manage.py check --deploy` with what the README asks of a production deployment."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.processes import REPO_DIR
+
+    env = {**os.environ, "JUNCTION_HTTPS": "true", "DEBUG": "false", "JUNCTION_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO_DIR, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "no issues" in done.stdout
