@@ -88,3 +88,31 @@ def test_wrong_client_secrets_are_throttled_and_cost_no_real_cpu(client, produce
     assert blocked.status_code == 429
     assert blocked.json()["error"] == "too_many_failures"
     assert int(blocked["Retry-After"]) >= 1
+
+
+def test_the_admin_sign_in_pauses_after_five_wrong_passwords_and_says_what_to_do(client, django_user_model):
+    django_user_model.objects.create_superuser("ada", "ada@example.com", "the-right-password-42")
+
+    def sign_in(password: str):
+        return client.post("/admin/login/?next=/admin/", {"username": "ada", "password": password})
+
+    wrong = [sign_in(f"guess-{n}").status_code for n in range(5)]
+    paused = sign_in("the-right-password-42")
+
+    assert wrong == [200, 200, 200, 200, 429]  # the form again with its error, then the pause
+    assert paused.status_code == 429  # even with the right password, for now
+    page = paused.content.decode()
+    assert "Sign-in paused" in page
+    assert "ask another administrator" in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_right_password_before_the_limit_signs_in_and_forgets_the_wrong_ones(client, django_user_model):
+    django_user_model.objects.create_superuser("ada", "ada@example.com", "the-right-password-42")
+
+    for n in range(4):
+        client.post("/admin/login/", {"username": "ada", "password": f"guess-{n}"})
+    signed_in = client.post("/admin/login/?next=/admin/", {"username": "ada", "password": "the-right-password-42"})
+
+    assert signed_in.status_code == 302
+    assert client.session["_auth_user_id"]
