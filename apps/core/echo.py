@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import strict_json
 from apps.hub.outbound import SECRET_HEADERS
 
 
@@ -17,10 +18,11 @@ class EchoApi(APIView):
 
     def _echo(self, request: Request, path: str = "") -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in SECRET_HEADERS}
+        raw = request.body
         try:
-            body = request.data
-        except Exception:  # a body that is not JSON is echoed as text
-            body = request.body.decode(errors="replace")
+            body = strict_json.loads(raw) if raw else None
+        except strict_json.InvalidJson:  # a body that is not JSON is echoed as text
+            body = raw.decode(errors="replace")
         return Response({"method": request.method, "path": path, "query": request.query_params, "headers": headers,
                          "body": body})  # fmt: skip
 

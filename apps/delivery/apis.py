@@ -89,8 +89,8 @@ class EventRerunApi(APIView):
 
 
 class ReplayJobSerializer(serializers.ModelSerializer):
-    contract = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
-    action = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
+    contract = serializers.SlugRelatedField(slug_field="identifier", read_only=True, allow_null=True)
+    action = serializers.SlugRelatedField(slug_field="identifier", read_only=True, allow_null=True)
     progress = serializers.FloatField(read_only=True, help_text="From 0 to 1.")
 
     class Meta:

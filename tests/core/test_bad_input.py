@@ -144,3 +144,10 @@ def test_a_database_that_cannot_be_reached_gives_a_json_503_with_retry_after(rf)
     assert response["Content-Type"] == "application/json"
     assert b"database_unavailable" in response.content
     assert b"127.0.0.1" not in response.content  # nothing of the hub's insides for an outsider
+
+
+def test_the_echo_endpoint_echoes_what_is_not_json_as_text(client):
+    response = client.post("/api/v1/echo/x", b"\x00", content_type="application/json")
+
+    assert response.status_code == 200
+    assert response.json()["body"] == "\x00"
