@@ -180,6 +180,7 @@ class ReplayJobAdmin(ReadOnlyAdmin):
     ]  # fmt: skip
     readonly_fields = fields
     change_form_template = "admin/delivery/replayjob/change_form.html"
+    change_list_template = "admin/delivery/replayjob/change_list.html"
 
     @admin.display(description="progress")
     def progress_bar(self, job: ReplayJob) -> str:

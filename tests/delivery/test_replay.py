@@ -83,3 +83,13 @@ def test_the_admin_replays_by_the_filter_of_the_list_and_shows_progress(admin_cl
     assert "Replaying 3 deliveries in the background." in page
     assert "0 of 3 deliveries sent again" in page
     assert 'http-equiv="refresh"' in page  # it refreshes until done
+
+
+def test_the_replay_jobs_list_shows_progress_and_offers_a_new_replay(admin_client, outcomes):
+    services.replay_job_create(states=["error"], requested_by="ada")
+
+    page = admin_client.get("/admin/delivery/replayjob/").content.decode()
+
+    assert "Replay by filter…" in page
+    assert '<progress max="1" value="0.000"></progress> 0 / 3' in page
+    assert "state error" in page
