@@ -78,11 +78,43 @@ def _resolve_allowed(hostname: str, port: int) -> list[str]:
     return _check_addresses(hostname, [info[4][0] for info in infos])
 
 
-def check_destination(url: str) -> None:
-    """Raise ``BlockedAddress`` unless every address the URL's host resolves to may be called."""
+def _http_url(url: str) -> Any:
+    """The parts of an http(s) URL with a host; ``BlockedAddress`` for anything else."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise BlockedAddress(f"Only http and https URLs with a host can be called, not {url!r}.")
+    return parts
+
+
+class _Attempt:
+    """The timing and the result of one request, the same for both clients."""
+
+    def __init__(self, max_body_bytes: int | None) -> None:
+        self.limit = max_body_bytes or settings.OUTBOUND_MAX_RESPONSE_BYTES
+        self.started_at, self._start = timezone.now(), time.perf_counter()
+
+    def _elapsed(self) -> float:
+        return round((time.perf_counter() - self._start) * 1000, 2)
+
+    def answered(self, status: int, headers: dict[str, str], content: bytes) -> HttpResult:
+        """The response, its body cut at the limit (``content`` may hold one byte more, to tell)."""
+        return HttpResult(
+            started_at=self.started_at,
+            duration_ms=self._elapsed(),
+            status=status,
+            headers=headers,
+            body=content[: self.limit],
+            body_truncated=len(content) > self.limit,
+            retry_after=_retry_after(headers.get("Retry-After")),
+        )
+
+    def failed(self, error: str) -> HttpResult:
+        return HttpResult(started_at=self.started_at, duration_ms=self._elapsed(), error=error)
+
+
+def check_destination(url: str) -> None:
+    """Raise ``BlockedAddress`` unless every address the URL's host resolves to may be called."""
+    parts = _http_url(url)
     try:
         _resolve_allowed(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except socket.gaierror as exc:
@@ -171,12 +203,7 @@ def send(
     max_body_bytes: int | None = None,
 ) -> HttpResult:
     """Send one request; network failures come back as a result with ``error`` set, never raised."""
-    limit = max_body_bytes or settings.OUTBOUND_MAX_RESPONSE_BYTES
-    started_at, start = timezone.now(), time.perf_counter()
-
-    def elapsed() -> float:
-        return round((time.perf_counter() - start) * 1000, 2)
-
+    attempt = _Attempt(max_body_bytes)
     try:
         check_destination(url)
         with _session().request(
@@ -192,23 +219,15 @@ def send(
             content = b""
             for chunk in response.iter_content(chunk_size=16384):
                 content += chunk
-                if len(content) > limit:
+                if len(content) > attempt.limit:
                     break
-            return HttpResult(
-                started_at=started_at,
-                duration_ms=elapsed(),
-                status=response.status_code,
-                headers=dict(response.headers),
-                body=content[:limit],
-                body_truncated=len(content) > limit,
-                retry_after=_retry_after(response.headers.get("Retry-After")),
-            )
+            return attempt.answered(response.status_code, dict(response.headers), content)
     except BlockedAddress as exc:
-        return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"blocked: {exc}")
+        return attempt.failed(f"blocked: {exc}")
     except requests.Timeout:
-        return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"timed out after {timeout}s")
+        return attempt.failed(f"timed out after {timeout}s")
     except (requests.RequestException, OSError) as exc:
-        return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"{type(exc).__name__}: {exc}")
+        return attempt.failed(f"{type(exc).__name__}: {exc}")
 
 
 def _described(exc: BaseException, timeout: float) -> str:
@@ -281,16 +300,10 @@ class AsyncClient:
         max_body_bytes: int | None = None,
     ) -> HttpResult:
         """Send one request; network failures come back as a result with ``error`` set, never raised."""
-        limit = max_body_bytes or settings.OUTBOUND_MAX_RESPONSE_BYTES
-        started_at, start = timezone.now(), time.perf_counter()
-
-        def elapsed() -> float:
-            return round((time.perf_counter() - start) * 1000, 2)
-
+        attempt = _Attempt(max_body_bytes)
+        limit = attempt.limit
         try:
-            parts = urlsplit(url)
-            if parts.scheme not in {"http", "https"} or not parts.hostname:
-                raise BlockedAddress(f"Only http and https URLs with a host can be called, not {url!r}.")
+            parts = _http_url(url)
             if _is_ip_literal(parts.hostname):
                 _check_addresses(parts.hostname, [parts.hostname])
             async with self._session.request(
@@ -307,19 +320,11 @@ class AsyncClient:
                     content += chunk
                 if len(content) > limit:
                     response.close()  # the rest is not read: the connection cannot be reused
-                return HttpResult(
-                    started_at=started_at,
-                    duration_ms=elapsed(),
-                    status=response.status,
-                    headers=dict(response.headers),
-                    body=content[:limit],
-                    body_truncated=len(content) > limit,
-                    retry_after=_retry_after(response.headers.get("Retry-After")),
-                )
+                return attempt.answered(response.status, dict(response.headers), content)
         except BlockedAddress as exc:
-            return HttpResult(started_at=started_at, duration_ms=elapsed(), error=f"blocked: {exc}")
+            return attempt.failed(f"blocked: {exc}")
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            return HttpResult(started_at=started_at, duration_ms=elapsed(), error=_described(exc, timeout))
+            return attempt.failed(_described(exc, timeout))
 
 
 def _is_ip_literal(hostname: str) -> bool:

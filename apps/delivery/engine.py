@@ -174,14 +174,14 @@ class Engine:
             logger.exception("Execution %s: the request could not be prepared", claim.execution.pk)
             reason = f"The request could not be prepared from this event ({type(exc).__name__}: {exc})."
             return Done(claim, Try.Outcome.PERMANENT, reason)
-        result = await self._send(action, request)
+        result = await outbound.send_in_flight(self.client, action, request)
         if result.status == 401 and action.auth == Action.Auth.OAUTH2:
             # The cached token may have been revoked early: get a fresh one, once.
             try:
                 request = await self._prepare(claim, refresh=True)
             except outbound.AuthError as exc:
                 return Done(claim, Try.Outcome.TRANSIENT, str(exc), request, result)
-            result = await self._send(action, request)
+            result = await outbound.send_in_flight(self.client, action, request)
         return Done(claim, services.classify(result), result.error, request, result)
 
     async def _prepare(self, claim: Claim, *, refresh: bool = False) -> outbound.RenderedRequest:
@@ -189,16 +189,6 @@ class Engine:
         if claim.action.auth == Action.Auth.OAUTH2:
             return await sync_to_async(_prepared, thread_sensitive=self.inline)(claim, refresh)
         return _prepared(claim, refresh)
-
-    async def _send(self, action: Action, request: outbound.RenderedRequest) -> http.HttpResult:
-        return await self.client.send(
-            request.method,
-            request.url,
-            headers=request.headers,
-            params=request.params,
-            body=request.body,
-            timeout=action.timeout_seconds,
-        )
 
     # --- recording -----------------------------------------------------------------------------
 
