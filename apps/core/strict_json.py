@@ -8,6 +8,7 @@ them, nor nesting deeper than ``MAX_DEPTH``, and says which rule a body broke an
 
 import json
 import math
+import re
 from typing import Any
 
 #: Objects and arrays nested deeper than this are refused.
@@ -24,34 +25,28 @@ class InvalidJson(ValueError):
         self.message = message
 
 
+#: Escapes that decode to a NUL or to a UTF-16 surrogate: only a body holding one needs its texts read.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
 def _refuse_constant(name: str) -> Any:
     raise InvalidJson(f"{name} is not a JSON number: send a finite number or null.")
 
 
-def _integer(text: str) -> int:
-    if len(text.lstrip("-")) > 19 or abs(value := int(text)) > MAX_INTEGER:
-        raise InvalidJson(f"The integer {text[:30]}{'…' if len(text) > 30 else ''} is beyond 64 bits.")
-    return value
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise InvalidJson(f"The number {text[:30]} is too large for a double.")
-    return value
-
-
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise InvalidJson(f"The key {key[:50]!r} appears twice in one object.")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        key = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise InvalidJson(f"The key {key[:50]!r} appears twice in one object.")
     return result
 
 
 def loads(raw: bytes | str) -> Any:
-    """Decode a JSON body (UTF-8, no byte order mark); ``InvalidJson`` says what is refused."""
+    """Decode a JSON body (UTF-8, no byte order mark); ``InvalidJson`` says what is refused.
+
+    The C decoder does the parsing; one walk over the containers then checks depth and numbers, and
+    texts only when the body holds an escape that could make a NUL or a lone surrogate."""
     if isinstance(raw, bytes):
         if raw.startswith(b"\xef\xbb\xbf"):
             raise InvalidJson("The body starts with a byte order mark: send UTF-8 without one.")
@@ -60,41 +55,72 @@ def loads(raw: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise InvalidJson(f"The body is not UTF-8 (byte {exc.start + 1}).") from None
     try:
-        value = json.loads(
-            raw,
-            parse_constant=_refuse_constant,
-            parse_int=_integer,
-            parse_float=_number,
-            object_pairs_hook=_object,
-        )
+        value = json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_object)
     except InvalidJson:
         raise
     except RecursionError:
         raise InvalidJson(f"The body is nested deeper than {MAX_DEPTH} levels.") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # more digits than Python converts
+            raise InvalidJson("An integer in the body is beyond 64 bits.") from None
         raise InvalidJson(f"The body is not valid JSON: {exc}.") from None
-    _check(value)
+    texts = "\\u" in raw and _SUSPECT_ESCAPE.search(raw) is not None
+    if not _plain(value) or texts:
+        _check(value, texts=texts)  # find what is wrong, and where
     return value
 
 
-def _check(value: Any) -> None:
-    """Depth, NUL characters and lone surrogates, walked without recursion."""
-    stack = [(value, 1, "$")]
+def _plain(value: Any) -> bool:
+    """Nested at most ``MAX_DEPTH`` deep, with every number in range: the cheap check every body gets,
+    level by level, looking at nothing but containers and numbers."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        containers = []
+        for item in level:
+            for child in item.values() if isinstance(item, dict) else item if isinstance(item, list) else (item,):
+                kind = child.__class__
+                if kind is dict or kind is list:
+                    containers.append(child)
+                elif (kind is int and not -MAX_INTEGER <= child <= MAX_INTEGER) or (
+                    kind is float and math.isinf(child)
+                ):
+                    return False
+        if containers and depth >= MAX_DEPTH:
+            return False
+        level = containers
+    return True
+
+
+def _check_number(value: int | float, path: str) -> None:
+    if isinstance(value, float):
+        if math.isinf(value):
+            raise InvalidJson(f"The number at {path} is too large for a double.")
+    elif not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        raise InvalidJson(f"The integer at {path} is beyond 64 bits.")
+
+
+def _check(value: Any, *, texts: bool) -> None:
+    """Depth, numbers and (when asked) texts, saying where, walked without recursion."""
+    stack = [(value, 1, "$")] if isinstance(value, dict | list) else []
     while stack:
         item, depth, path = stack.pop()
-        if isinstance(item, str):
-            _check_text(item, path)
-            continue
-        if not isinstance(item, dict | list):
-            continue
         if depth > MAX_DEPTH:
             raise InvalidJson(f"The body is nested deeper than {MAX_DEPTH} levels (at {path}).")
-        if isinstance(item, dict):
-            for key, child in item.items():
+        children = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]"))
+            elif isinstance(child, int | float):
+                _check_number(child, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+            elif texts and isinstance(child, str):
+                _check_text(child, f"{path}.{key}")
+            if texts and isinstance(key, str):
                 _check_text(key, f"{path} (a key)")
-                stack.append((child, depth + 1, f"{path}.{key[:50]}"))
-        else:
-            stack.extend((child, depth + 1, f"{path}[{index}]") for index, child in enumerate(item))
+    if isinstance(value, int | float):
+        _check_number(value, "$")
+    elif texts and isinstance(value, str):
+        _check_text(value, "$")
 
 
 def _check_text(text: str, path: str) -> None:
