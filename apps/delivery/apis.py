@@ -109,9 +109,18 @@ class ReplayJobCreateApi(APIView):
         action = serializers.SlugRelatedField(
             slug_field="identifier", queryset=Action.objects.all(), required=False, allow_null=True
         )
-        states = serializers.ListField(child=serializers.ChoiceField(choices=Execution.State.choices), required=False)
+        states = serializers.ListField(
+            child=serializers.ChoiceField(choices=[c for c in Execution.State.choices if c[0] != "processing"]),
+            required=False,
+        )
         created_from = serializers.DateTimeField(required=False, allow_null=True)
         created_until = serializers.DateTimeField(required=False, allow_null=True)
+
+        def validate(self, attrs: dict) -> dict:
+            start, end = attrs.get("created_from"), attrs.get("created_until")
+            if start and end and end <= start:
+                raise serializers.ValidationError({"created_until": "It must be later than created_from."})
+            return {**attrs, "states": sorted(set(attrs.get("states", [])))}
 
     @extend_schema(request=InputSerializer, responses={202: ReplayJobSerializer})
     def post(self, request: Request) -> Response:

@@ -66,6 +66,8 @@ def test_the_api_starts_a_replay_by_filter_and_reports_its_progress(admin_client
     services.replay_job_run(response.json()["id"])
     progress = admin_client.get(f"/api/v1/replays/{response.json()['id']}").json()
     assert (progress["state"], progress["replayed"], progress["progress"]) == ("done", 3, 1.0)
+    backwards = {"created_from": "2026-12-06T10:00:00Z", "created_until": "2026-12-06T09:00:00Z"}
+    assert admin_client.post("/api/v1/replays", backwards, content_type="application/json").status_code == 400
     refused = admin_client.post("/api/v1/replays", {"states": ["lost"]}, content_type="application/json")
     assert refused.status_code == 400
     assert refused.json()["error"]["details"]["states"] == {"0": ['"lost" is not a valid choice.']}
