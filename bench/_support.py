@@ -83,10 +83,13 @@ def process(argv: list[str], env: dict[str, str], ready: str | None = None) -> I
             proc.kill()
 
 
-def gunicorn(env: dict[str, str], port: int, workers: int, threads: int = 1):
-    argv = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    argv += ["--workers", str(workers), "--threads", str(threads), "--no-control-socket", "--log-level", "warning"]
-    return process(argv, env, ready=f"http://127.0.0.1:{port}/healthz")
+def web_server(env: dict[str, str], port: int, workers: int, threads: int = 4):
+    """The web server as `make run` starts it (uvicorn, Django on ``threads`` threads per process)."""
+    from apps.core.launcher import web_server_argv
+
+    argv = web_server_argv(host="127.0.0.1", port=port, workers=workers)
+    return process(argv, {**env, "WEB_THREADS": str(threads), "LOG_LEVEL": "WARNING"},
+                   ready=f"http://127.0.0.1:{port}/healthz")  # fmt: skip
 
 
 def celery_worker(env: dict[str, str], concurrency: int):

@@ -3,7 +3,7 @@
 ``DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… REDIS_URL=redis://… python -m bench delivery``
 
 One run, one table. A loopback subscriber in a process of its own (``bench._subscriber``) answers at
-once, after 200 ms, or never. On PostgreSQL + Redis with gunicorn (2 workers, 4 threads each) and one
+once, after 200 ms, or never. On PostgreSQL + Redis with the web server (2 processes, 4 threads each) and one
 Celery worker as ``make run`` starts it (2 pool processes, the engine in its main process):
 - latency: events sent one at a time, webhook POST → subscriber (instant);
 - width: BENCH_WIDTH_EVENTS queued while no worker runs, then one worker routes and delivers them
@@ -250,7 +250,7 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
         key = _configure(env, subscriber.base)
         port = _support.free_port()
         producer = Producer(port, key)
-        with _support.gunicorn(env, port, workers=2, threads=4):
+        with _support.web_server(env, port, workers=2, threads=4):
             # Width and CPU: everything queued first, then one worker routes and delivers it all.
             producer.burst("slow", range(WIDTH_EVENTS))
             with _worker(env) as worker:
@@ -293,7 +293,7 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
         replay_seconds = _replay_job_seconds(env, scratch, REPLAY_EXECUTIONS)
     reference = asyncio.run(_asyncio_loop(f"{subscriber.base}/slow", WIDTH_EVENTS, 200))
     rows += [
-        ("PostgreSQL + Redis, one worker (engine + 2 pool processes), gunicorn 2 workers x 4 threads", "", ""),
+        ("PostgreSQL + Redis, one worker (engine + 2 pool processes), web 2 processes x 4 threads", "", ""),
         ("deliveries/s to a 200 ms subscriber, 200 in flight", f"{rate:.0f}", "≥ 0.5 of the loop"),
         (
             "asyncio loop (aiohttp), 200 in flight, same subscriber",
@@ -335,7 +335,7 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
 
 
 def embedded(subscriber: Subscriber, rows: list[tuple]) -> None:
-    """``make run`` itself (junction_run: gunicorn, worker, beat) on SQLite and the filesystem broker."""
+    """``make run`` itself (junction_run: web, worker, beat) on SQLite and the filesystem broker."""
     data_dir = tempfile.mkdtemp(prefix="junction-bench-embedded-")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
     env |= {"JUNCTION_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings",

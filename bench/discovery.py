@@ -2,7 +2,7 @@
 
 Run it with ``DATABASE_URL=postgres://... REDIS_URL=redis://... CELERY_BROKER_URL=redis://...
 .venv/bin/python -m bench discovery``. It creates a scratch database next to the one in
-``DATABASE_URL`` (``BENCH_DB``, default ``junction_bench_discovery``), migrates it, starts gunicorn
+``DATABASE_URL`` (``BENCH_DB``, default ``junction_bench_discovery``), migrates it, starts the web server
 on 127.0.0.1 (``BENCH_WEB_WORKERS`` workers of ``BENCH_WEB_THREADS`` threads) and one Celery worker
 (which processes the discoveries that changed and runs the subscriptions), then drives it from ``BENCH_CLIENTS`` client
 processes over keep-alive HTTP/1.1 connections. Everything stays on loopback.
@@ -18,7 +18,7 @@ phase, as real agents do. Phases:
 2. steady: ``BENCH_SECONDS`` (60) of the periodic loop where a share ``BENCH_CHANGE_RATE`` (0.02) of
    the host discoveries change (the memory size flips), so some work reaches the worker;
 3. unchanged: ``BENCH_UNCHANGED_SECONDS`` (20) of the loop with nothing changing, to measure the
-   web CPU time one unchanged discovery costs (gunicorn processes' user+system time / requests).
+   web CPU time one unchanged discovery costs (web processes' user+system time / requests).
 
 "Sustained" means the clients kept their schedule (their lag behind it stays small) and the count
 of pending discoveries does not grow over the steady phase.
@@ -40,6 +40,8 @@ import uuid
 from pathlib import Path
 from statistics import quantiles
 
+from apps.core.launcher import web_server_argv
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "trento-discovery" / "fixtures" / "web"
 SCRATCH_DB = os.environ.get("BENCH_DB", "junction_bench_discovery")
@@ -52,7 +54,7 @@ CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
 #: schedule when a request takes tens of milliseconds.
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
-#: Threads per gunicorn worker: 4, as `make run` starts it (the gthread worker keeps connections alive).
+#: Threads per web process: 4, as `make run` starts it (each keeps its database connection).
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
 CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
 REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "600"))
@@ -148,7 +150,7 @@ def _drive(port: int, key: str, seconds: float, change_rate: float) -> dict:
 
 
 def _cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process and its children (gunicorn master and workers)."""
+    """User + system CPU of a process and its children (the web server and its processes)."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -184,7 +186,7 @@ def _wait_http(port: int, timeout: float = 30) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("the web server did not start")
 
 
 def _pending() -> int:
@@ -270,12 +272,9 @@ def main() -> None:
     logs = Path(env.get("JUNCTION_DATA_DIR", REPO / "var")) / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     web = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS)),
-        ],
+        web_server_argv(host="127.0.0.1", port=port, workers=WEB_WORKERS),
         cwd=REPO,
-        env=env,
+        env={**env, "WEB_THREADS": str(WEB_THREADS)},
         stdout=(logs / "web.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
@@ -318,8 +317,8 @@ def main() -> None:
             _row("unchanged only", unchanged, cpu),
         ]
         print(
-            f"\nbench discovery: {AGENTS} agents x 4 discoveries every {PERIOD:.0f} s; gunicorn {WEB_WORKERS} "
-            f"workers x {WEB_THREADS} threads + 1 Celery worker ({CELERY_CONCURRENCY} processes) on 127.0.0.1, "
+            f"\nbench discovery: {AGENTS} agents x 4 discoveries every {PERIOD:.0f} s; web {WEB_WORKERS} "
+            f"processes x {WEB_THREADS} threads + 1 Celery worker ({CELERY_CONCURRENCY} processes) on 127.0.0.1, "
             f"PostgreSQL + Redis; {CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
         )
         _print_table(rows, backlog)

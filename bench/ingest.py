@@ -45,14 +45,14 @@ def main() -> None:
         key = _producer(scratch, env)
         port = _support.free_port()
         body = json.dumps({"order": {"id": 1, "lines": [{"sku": "A-1", "qty": 2}]}, "customer": {"id": 7}})
-        with _support.gunicorn(env, port, workers=workers):
+        with _support.web_server(env, port, workers=workers):
             target = f"http://127.0.0.1:{port}/api/v1/events/bench.order_placed"
             headers = {"Content-Type": "application/json", "X-API-Key": key}
             _support.wrk(target, body=body, headers=headers, connections=connections, seconds=3)  # warm-up
             before = _stored_events()
             load = _support.wrk(target, body=body, headers=headers, connections=connections, seconds=seconds)
             stored = _stored_events() - before
-            # The same view refusing the method: what the web stack alone (gunicorn, Django, DRF) can answer.
+            # The same view refusing the method: what the web stack alone (uvicorn, Django, DRF) can answer.
             floor = _support.wrk(target, body="", headers={}, connections=connections, seconds=5, method="GET")
         limit = _support.pgbench_insert_rate(scratch, clients=connections, seconds=10)
     ratio = load["rps"] / limit
@@ -70,8 +70,8 @@ def main() -> None:
             ("web stack floor: 405 answers/s on the same URL, no database", f"{floor['rps']:.0f}"),
         ],
         [
-            f"{connections} concurrent producers (wrk, keep-alive) for {seconds}s; gunicorn with {workers} workers; "
-            "pgbench with as many clients; all on this machine's 2 cores.",
+            f"{connections} concurrent producers (wrk, keep-alive) for {seconds}s; "
+            f"web server: {workers} processes x 4 threads; pgbench with as many clients; all on this machine's CPUs.",
             "Each accepted event: API-key check, schema validation, append to the event store in its own "
             "transaction, subscriber wake-up (debounced in the cache) — the production path.",
         ],

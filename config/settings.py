@@ -277,6 +277,12 @@ AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=60)
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
 
+# --- Web server (uvicorn, see apps/core/asgi.py) ------------------------------------------------
+#: Threads per web process running Django; each keeps one database connection.
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+#: A request body must arrive whole within this many seconds (408 otherwise); until then it holds no thread.
+WEB_BODY_SECONDS = env.float("WEB_BODY_SECONDS", default=30)
+
 # --- Outbound HTTP (actions) -----------------------------------------------------------------
 #: Private or loopback networks that actions may call (SSRF protection blocks them otherwise),
 #: e.g. "127.0.0.1/32,10.0.0.0/8".

@@ -1,7 +1,7 @@
 """Fuzz a running hub from its own OpenAPI schema with schemathesis: any 5xx, or any answer that does not
 match the schema, fails the run.
 
-``make fuzz`` (``python -m tests.fuzz``): a hub of its own on the embedded default (gunicorn as
+``make fuzz`` (``python -m tests.fuzz``): a hub of its own on the embedded default (the web server as
 ``make run`` starts it), a staff session and a producer's API key, every operation of the schema,
 ``FUZZ_EXAMPLES`` cases each (default 25), bounded by ``FUZZ_SECONDS`` (default 240).
 """
@@ -16,6 +16,7 @@ import urllib.request
 
 import requests
 
+from apps.core.launcher import web_server_argv
 from tests.processes import REPO_DIR, free_port
 
 CONFIGURE = """
@@ -44,9 +45,7 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--no-control-socket", "--log-level", "warning"],
-        cwd=REPO_DIR, env=env,
+        web_server_argv(host="127.0.0.1", port=port, workers=2), cwd=REPO_DIR, env={**env, "LOG_LEVEL": "WARNING"},
     )  # fmt: skip
     try:
         _wait_for(f"{base}/healthz")

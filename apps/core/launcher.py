@@ -11,9 +11,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-#: gunicorn's default access line without %(r)s / %(q)s, which would carry the query string.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
+MANAGE_PY = str(Path(__file__).resolve().parents[2] / "manage.py")
+
+
+def web_server_argv(*, host: str, port: int, workers: int) -> list[str]:
+    """The web server as every deployment starts it (``make run``, compose, benchmarks, fuzzing)."""
+    return [sys.executable, MANAGE_PY, "junction_web", "--host", host, "--port", str(port), "--workers", str(workers)]
 
 
 @dataclass(frozen=True)
@@ -27,29 +32,7 @@ def hub_services(
 ) -> list[ServiceSpec]:
     python = sys.executable
     return [
-        ServiceSpec(
-            "web",
-            [
-                python,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"{host}:{port}",
-                "--workers",
-                str(web_workers),
-                "--threads",
-                "4",
-                "--access-logfile",
-                "-",
-                # The path without the query string: producers may send their API key as ?access_key=.
-                "--access-logformat",
-                ACCESS_LOG_FORMAT,
-                "--graceful-timeout",
-                "5",
-                "--no-control-socket",
-            ],
-        ),
+        ServiceSpec("web", web_server_argv(host=host, port=port, workers=web_workers)),
         ServiceSpec(
             "worker",
             [
