@@ -234,7 +234,7 @@ class ExecutionListApi(APIView):
 
     class Filter(serializers.Serializer):
         group_id = serializers.UUIDField(required=False)
-        page = serializers.IntegerField(min_value=1, default=1)
+        page = serializers.IntegerField(min_value=1, max_value=10**9, default=1)  # the offset fits in 64 bits
         items_per_page = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
 

@@ -29,7 +29,7 @@ class StreamEventsApi(APIView):
     """The events of one stream, in stream order (upcast to today's shape)."""
 
     class FilterSerializer(serializers.Serializer):
-        after_version = serializers.IntegerField(min_value=0, default=0)
+        after_version = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)  # a stream's versions
         limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
 
     @extend_schema(

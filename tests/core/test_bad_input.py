@@ -129,6 +129,17 @@ def test_a_limit_or_offset_beyond_what_a_database_takes_is_bounded(admin_client,
     assert response.json()["results"] == []
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/streams/0/events?after_version=1021222366906306527232", "/api/v1/checks/executions?page=10000000000"],
+)
+def test_a_position_or_page_beyond_what_a_database_takes_is_a_400(admin_client, url):
+    response = admin_client.get(url)
+
+    assert response.status_code == 400
+    assert "Ensure this value is less than or equal to" in str(response.json()["error"])
+
+
 def test_a_database_that_cannot_be_reached_gives_a_json_503_with_retry_after(rf):
     from django.db import OperationalError
 
