@@ -372,6 +372,11 @@ CELERY_BEAT_SCHEDULE["landscape-heartbeats"] = {
     "task": "apps.landscape.tasks.check_heartbeats_task",
     "schedule": timedelta(seconds=env.int("HEARTBEAT_CHECK_SECONDS", default=10)),
 }
+#: Every cluster and host with selected checks runs them this often (minutes, as Trento's CHECKS_INTERVAL).
+CELERY_BEAT_SCHEDULE["landscape-checks"] = {
+    "task": "apps.landscape.tasks.request_checks_executions_task",
+    "schedule": timedelta(minutes=env.float("CHECKS_INTERVAL", default=5)),
+}
 CELERY_BEAT_SCHEDULE["discovery-sweep"] = {
     "task": "apps.discovery.tasks.sweep_discoveries_task",
     "schedule": timedelta(seconds=env.int("DISCOVERY_SWEEP_SECONDS", default=15)),

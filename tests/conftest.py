@@ -18,6 +18,14 @@ def shared_dir() -> Path:
     return SHARED_DIR
 
 
+@pytest.fixture
+def shared_catalog(shared_dir: Path, settings) -> Path:
+    """The checks app reads the shared Trento catalog (as the worker does by default)."""
+    folder = shared_dir / "trento-checks" / "catalog"
+    settings.CHECKS_CATALOG_DIRS = [str(folder)]
+    return folder
+
+
 @pytest.fixture(scope="module")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker process on the configured broker, using the test database, with its

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.landscape import selectors, services
+from apps.landscape import checks, selectors, services
 from apps.landscape.models import ApplicationInstance, Cluster, Database, DatabaseInstance, Host, SlesSubscription
 
 
@@ -166,3 +166,55 @@ class AbsentInstanceApi(APIView):
             actor=f"user {request.user.get_username()}",
         )
         return Response(status=204)
+
+
+class ChecksSelectionApi(APIView):
+    """Select the checks a cluster or host runs (``kind``: ``cluster`` or ``host``)."""
+
+    kind = ""
+
+    class ChecksSelectionSerializer(serializers.Serializer):
+        checks = serializers.ListField(child=serializers.CharField(max_length=20), max_length=1000)
+
+    @extend_schema(
+        summary="Select checks",
+        description="The checks this cluster or host runs from now on (an empty list clears the selection). "
+        "422 unknown_checks for an id the catalog does not have.",
+        request=ChecksSelectionSerializer,
+        responses={
+            202: ChecksSelectionSerializer,
+            404: OpenApiResponse(description="no such cluster or host"),
+            422: None,
+        },
+    )
+    def post(self, request: Request, pk: UUID) -> Response:
+        data = self.ChecksSelectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actor = f"user {request.user.get_username()}"
+        selected = checks.checks_select(kind=self.kind, group_id=pk, checks=data.validated_data["checks"], actor=actor)
+        return Response({"checks": selected}, status=202)
+
+
+class ChecksExecutionRequestApi(APIView):
+    """Run a cluster's or host's selected checks now."""
+
+    kind = ""
+
+    class ExecutionRequestedSerializer(serializers.Serializer):
+        execution_id = serializers.UUIDField()
+
+    @extend_schema(
+        summary="Request a checks execution",
+        description="Runs the selected checks on the agents now; the result folds into the checks health. "
+        "422 no_checks_selected without a selection, already_running while one runs.",
+        request=None,
+        responses={
+            202: ExecutionRequestedSerializer,
+            404: OpenApiResponse(description="no such cluster or host"),
+            422: None,
+        },
+    )
+    def post(self, request: Request, pk: UUID) -> Response:
+        actor = f"user {request.user.get_username()}"
+        execution = checks.execution_request(kind=self.kind, group_id=pk, actor=actor)
+        return Response({"execution_id": execution.pk}, status=202)

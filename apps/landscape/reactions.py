@@ -8,6 +8,7 @@ least as new as the event.
 
 from collections.abc import Callable
 
+from apps.eventstore import store
 from apps.eventstore.commands import Command
 from apps.eventstore.store import RecordedEvent
 from apps.landscape import selectors
@@ -195,3 +196,18 @@ def reevaluate_saptune(event: RecordedEvent) -> list[Command]:
         )
         for host in saptune.order_by("id")
     ]
+
+
+@reacts_to("ChecksExecutionCompleted")
+def fold_checks_result_into_health(event: RecordedEvent) -> list[Command]:
+    """The checks engine's result becomes the cluster's or host's checks health, correlated with the
+    execution (spec §7). An execution for a group that is no cluster or host here changes nothing.
+
+    The event is the checks engine's, not the read models': whether the group exists is asked of
+    its stream, which is as new as the event.
+    """
+    group_id, health, kind = event.data["group_id"], event.data["result"], event.data.get("target_type")
+    command = {"cluster": "CompleteChecksExecution", "host": "CompleteHostChecksExecution"}.get(kind)
+    if command is None or not store.stream_version(f"{kind}-{group_id}"):
+        return []
+    return [caused_by(event, command, {f"{kind}_id": group_id, "health": health})]

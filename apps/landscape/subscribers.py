@@ -40,8 +40,11 @@ def ensure_projected(event: RecordedEvent) -> None:
 
 @subscriber(PROCESS_MANAGER, event_types=reactions.REACTIONS)
 def react(event: RecordedEvent) -> None:
-    """Deregistration cascade, staleness on heartbeat loss, database → SAP system propagation."""
-    ensure_projected(event)
+    """Deregistration cascade, staleness on heartbeat loss, database → SAP system propagation, checks
+    results into health. Reactions to the landscape's own events read the read models, so those must
+    have read the event first (the projections never read the checks engine's events)."""
+    if event.type in projections.PROJECTORS:
+        ensure_projected(event)
     for command in reactions.reactions_for(event):
         try:
             dispatch(command)

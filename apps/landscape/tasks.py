@@ -7,3 +7,11 @@ def check_heartbeats_task() -> None:
     from apps.landscape.services import heartbeats_check
 
     heartbeats_check()
+
+
+@shared_task(ignore_result=True)
+def request_checks_executions_task() -> None:
+    """Beat, every CHECKS_INTERVAL: run the selected checks of every checkable cluster and host."""
+    from apps.landscape.checks import executions_request_all
+
+    executions_request_all()

@@ -12,6 +12,18 @@ urlpatterns = [
     path("sap_systems", apis.SapSystemListApi.as_view(), name="sap-system-list"),
     path("sap_systems/health", apis.SapSystemsHealthApi.as_view(), name="sap-systems-health"),
     path("sap_systems/<uuid:pk>", apis.SapSystemDetailApi.as_view(), name="sap-system-detail"),
+    *(
+        route
+        for kind, plural in (("cluster", "clusters"), ("host", "hosts"))
+        for route in (
+            path(f"{plural}/<uuid:pk>/checks", apis.ChecksSelectionApi.as_view(kind=kind), name=f"{kind}-checks"),
+            path(
+                f"{plural}/<uuid:pk>/checks/request_execution",
+                apis.ChecksExecutionRequestApi.as_view(kind=kind),
+                name=f"{kind}-checks-execution",
+            ),
+        )
+    ),
     path(
         "sap_systems/<uuid:pk>/hosts/<uuid:host_id>/instances/<str:instance_number>",
         apis.AbsentInstanceApi.as_view(kind="sap_system"),

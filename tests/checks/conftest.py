@@ -1,7 +1,6 @@
 """Fixtures of the checks app tests: the shared Trento catalog, an agent's API key, helpers."""
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +12,6 @@ API = "/api/v1"
 GROUP = uuid.UUID("5f1c4d0e-0000-4000-8000-000000000001")
 AGENT_A = "a0000000-0000-4000-8000-00000000000a"
 AGENT_B = "b0000000-0000-4000-8000-00000000000b"
-
-
-@pytest.fixture
-def shared_catalog(shared_dir: Path, settings) -> Path:
-    """The checks app reads the shared Trento catalog (as the worker does by default)."""
-    folder = shared_dir / "trento-checks" / "catalog"
-    settings.CHECKS_CATALOG_DIRS = [str(folder)]
-    return folder
 
 
 @pytest.fixture
