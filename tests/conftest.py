@@ -6,6 +6,7 @@ import pytest
 
 # The test worker loads these too (`--include`): both processes know the same tasks and subscribers.
 import tests.worker_tasks  # noqa: F401
+from tests.browser import browser  # noqa: F401 (the headless Chromium fixture of the browser tests)
 
 #: Real data to test against (a check catalog, agent discoveries), kept beside the project.
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"

@@ -18,7 +18,7 @@ from apps.checks.catalog import catalog
 from apps.checks.engine import Check, Target, execution_env, is_applicable
 from apps.checks.models import Execution
 from apps.core.api import ApplicationError
-from apps.eventstore.commands import dispatch
+from apps.eventstore.commands import aggregate_for, dispatch, load
 from apps.landscape.commands import build
 from apps.landscape.models import ApplicationInstance, Cluster, Host, SapSystem
 
@@ -58,17 +58,25 @@ def checks_select(*, kind: str, group_id: UUID, checks: Sequence[str], actor: st
     return selected
 
 
+def selected_checks(kind: str, group_id: UUID) -> list[str]:
+    """The selection as the cluster's or host's aggregate holds it: a selection just made counts even
+    before the read model shows it."""
+    command_type, _ = _SELECT[kind]
+    return list(load(aggregate_for(command_type), f"{kind}-{group_id}").selected_checks)
+
+
 def execution_request(*, kind: str, group_id: UUID, actor: str) -> Execution:
     """Run the selected checks on the group's agents now (``no_checks_selected`` without a selection,
     ``already_running`` while one runs)."""
     group = group_get(kind, group_id)
-    if not group.selected_checks:
+    selected = selected_checks(kind, group.pk)
+    if not selected:
         raise ApplicationError(
             "no_checks_selected",
             f"Select checks for this {kind} first.",
             status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    targets, env = execution_plan(kind, group)
+    targets, env = execution_plan(kind, group, selected)
     return checks_services.execution_start(
         group_id=group.id, targets=targets, target_type=kind, env=env, started_by=actor
     )
@@ -93,11 +101,14 @@ def executions_request_all() -> int:
     return started
 
 
-def execution_plan(kind: str, group: Cluster | Host) -> tuple[list[Target], dict[str, Any]]:
-    """The agents an execution runs on, with their attributes, and the env the checks are chosen by."""
+def execution_plan(
+    kind: str, group: Cluster | Host, selected: Sequence[str] = ()
+) -> tuple[list[Target], dict[str, Any]]:
+    """The agents an execution of the ``selected`` checks runs on, with their attributes, and the env the
+    checks are chosen by."""
     if kind == HOST:
         env = {"arch": group.arch, "provider": group.provider}
-        return [Target(str(group.id), list(group.selected_checks), {})], env
+        return [Target(str(group.id), list(selected), {})], env
     details = group.details or {}
     env: dict[str, Any] = {"cluster_type": group.type, "provider": group.provider}
     hosts = Host.objects.filter(cluster_id=group.id, deregistered_at__isnull=True)
@@ -113,7 +124,7 @@ def execution_plan(kind: str, group: Cluster | Host) -> tuple[list[Target], dict
             env["hana_scenario"] = details.get("hana_scenario") or "unknown"
     majority_makers = {n.get("name") for n in details.get("nodes") or [] if n.get("is_majority_maker")}
     targets = [
-        Target(str(host.id), list(group.selected_checks), _attributes(host, majority_makers, group.type))
+        Target(str(host.id), list(selected), _attributes(host, majority_makers, group.type))
         for host in hosts.order_by("hostname")
     ]
     return targets, env

@@ -174,3 +174,35 @@ def test_an_ascs_ers_clusters_env_names_its_ensa_version_and_filesystem_type(cli
     assert env == {"cluster_type": "ascs_ers", "provider": cluster.provider, "ensa_version": "ensa2",
                    "filesystem_type": "resource_managed"}  # fmt: skip
     assert [t.agent_id for t in targets] == [node]
+
+
+def test_a_person_chooses_from_the_applicable_checks_and_runs_them_from_the_clusters_page(admin_client, hana_cluster):
+    page = admin_client.get(f"/admin/landscape/cluster/{hana_cluster}/change/").content.decode()
+    assert "none chosen yet" in page
+    assert "never run" in page
+
+    picker = admin_client.get(f"/admin/landscape/cluster/{hana_cluster}/checks/").content.decode()
+    assert 'value="156F64"' in picker  # corosync token: any HANA scale-up cluster
+    assert 'value="87EE50"' not in picker  # ASCS/ERS clusters only
+    assert f'value="{HOST_CHECK}"' not in picker  # hosts only
+
+    saved = admin_client.post(
+        f"/admin/landscape/cluster/{hana_cluster}/checks/", {"checks": ["156F64"], "_run": "1"}, follow=True
+    )
+
+    execution = Execution.objects.get()
+    assert saved.redirect_chain[-1][0] == f"/admin/checks/execution/{execution.pk}/change/"
+    assert "The checks are running on 1 agent(s)" in saved.content.decode()
+    assert (execution.checks, execution.started_by) == (["156F64"], "user admin")
+    settle()
+    page = admin_client.get(f"/admin/landscape/cluster/{hana_cluster}/change/").content.decode()
+    assert "Chosen: 156F64" in page
+    assert f"/admin/checks/execution/{execution.pk}/change/" in page
+
+
+def test_running_checks_with_none_chosen_says_what_to_do(admin_client, hana_cluster):
+    response = admin_client.post(f"/admin/landscape/cluster/{hana_cluster}/checks/run/", follow=True)
+
+    assert "The checks did not start: Select checks for this cluster first." in response.content.decode()
+    assert not Execution.objects.exists()
+    assert admin_client.get("/admin/landscape/cluster/00000000-0000-4000-8000-000000000000/checks/").status_code == 404
