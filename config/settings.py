@@ -5,6 +5,7 @@ Junction runs on one machine with SQLite and Celery on kombu's filesystem broker
 ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis) switches to the distributed stack.
 """
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "apps.checks",
     "apps.discovery",
     "apps.landscape",
+    "apps.alerting",
 ]
 
 MIDDLEWARE = [
@@ -393,6 +395,29 @@ CELERY_BEAT_SCHEDULE["discovery-prune"] = {
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("housekeeping"))
 for _entry in CELERY_BEAT_SCHEDULE.values():
     _entry.setdefault("options", {})["queue"] = "housekeeping"
+
+# --- E-mail alerts (spec §6) ----------------------------------------------------------------------
+#: Trento's variables. When ENABLE_ALERTING is set at all they configure alerting and the settings in
+#: the admin and at /api/v1/settings/alerting are read-only; otherwise staff edit those.
+ALERTING_ENFORCED = "ENABLE_ALERTING" in os.environ
+ENABLE_ALERTING = env.bool("ENABLE_ALERTING", default=False)
+SMTP_SERVER = env("SMTP_SERVER", default="")
+SMTP_PORT = env.int("SMTP_PORT", default=587)
+SMTP_USER = env("SMTP_USER", default="")
+SMTP_PASSWORD = env("SMTP_PASSWORD", default="")
+ALERT_SENDER = env("ALERT_SENDER", default="")
+#: One or more addresses, comma-separated.
+ALERT_RECIPIENT = env("ALERT_RECIPIENT", default="")
+#: Alerts raised within this many seconds of the first go out as one e-mail.
+ALERT_DIGEST_SECONDS = env.float("ALERT_DIGEST_SECONDS", default=2)
+ALERT_MAX_TRIES = env.int("ALERT_MAX_TRIES", default=5)
+ALERT_MAX_AGE_MINUTES = env.int("ALERT_MAX_AGE_MINUTES", default=60)
+ALERT_SMTP_TIMEOUT_SECONDS = env.float("ALERT_SMTP_TIMEOUT_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["alerting-retry"] = {
+    "task": "apps.alerting.tasks.send_alerts_task",
+    "schedule": timedelta(seconds=env.int("ALERT_RETRY_SECONDS", default=30)),
+    "options": {"queue": "housekeeping"},
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

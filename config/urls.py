@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("apps.checks.urls")),
     path("api/v1/", include("apps.discovery.urls")),
     path("api/v1/", include("apps.landscape.urls")),
+    path("api/v1/", include("apps.alerting.urls")),
     path("oauth/token/", ThrottledTokenView.as_view(), name="oauth-token"),
     path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

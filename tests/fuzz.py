@@ -62,6 +62,8 @@ def main() -> int:
             "--max-examples", os.environ.get("FUZZ_EXAMPLES", "25"), "--workers", "1", "--seed", "1",
             "-H", f"Cookie: {cookie}", "-H", f"X-CSRFToken: {csrf}", "-H", f"Referer: {base}/",
             "-H", f"X-API-Key: {api_key}", "--no-color",
+            # The test e-mail would connect to whatever SMTP server the fuzzer just stored: off loopback.
+            "--exclude-path", "/api/v1/settings/alerting/test",
         ]  # fmt: skip
         return subprocess.run(argv, cwd=REPO_DIR, timeout=int(os.environ.get("FUZZ_SECONDS", 240))).returncode
     finally:
