@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.discovery",
     "apps.landscape",
     "apps.alerting",
+    "apps.activity",
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,14 @@ ALERT_SMTP_TIMEOUT_SECONDS = env.float("ALERT_SMTP_TIMEOUT_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE["alerting-retry"] = {
     "task": "apps.alerting.tasks.send_alerts_task",
     "schedule": timedelta(seconds=env.int("ALERT_RETRY_SECONDS", default=30)),
+    "options": {"queue": "housekeeping"},
+}
+
+# --- Activity log -----------------------------------------------------------------------------
+ACTIVITY_LOG_RETENTION_DAYS = env.int("ACTIVITY_LOG_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["activity-prune"] = {
+    "task": "apps.activity.tasks.prune_activity_task",
+    "schedule": timedelta(days=1),
     "options": {"queue": "housekeeping"},
 }
 
