@@ -1,11 +1,26 @@
-"""The web server's application: Django behind a server that reads whole requests before they take a thread."""
+"""The web server's application: HTTP goes to Django once the whole request has arrived (apps/core/asgi.py);
+websockets under /ws/ go to Channels (live updates of the admin's pages)."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_http = get_wsgi_application()  # sets Django up before the imports below read settings and models
 
-from apps.core.asgi import buffered_wsgi  # after the settings module is chosen
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
-application = buffered_wsgi(get_wsgi_application())
+from apps.core.asgi import buffered_wsgi  # noqa: E402
+from apps.live.consumers import LiveConsumer  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": buffered_wsgi(django_http),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter([path("ws/live/<str:topic>/", LiveConsumer.as_asgi())]))
+        ),
+    }
+)

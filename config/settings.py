@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.landscape",
     "apps.alerting",
     "apps.activity",
+    "apps.live",
 ]
 
 MIDDLEWARE = [
@@ -427,6 +428,12 @@ CELERY_BEAT_SCHEDULE["activity-prune"] = {
     "schedule": timedelta(days=1),
     "options": {"queue": "housekeeping"},
 }
+
+# --- Live updates of the admin's pages (websockets, apps/live) ---------------------------------------
+#: Each web process follows the event store itself, so its in-memory channel layer is all it needs.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+#: How often a web process with websocket clients looks for new events.
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=0.1)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

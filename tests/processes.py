@@ -22,7 +22,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_database_url() -> str:
+def suite_database_url() -> str:
     """The URL of the database the test run created, for processes started by the tests."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -78,7 +78,7 @@ def start_worker(
     queues: str = "celery,housekeeping",
     extra_env: dict[str, str] | None = None,
 ) -> ManagedProcess:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    env = {**os.environ, "DATABASE_URL": suite_database_url(), **(extra_env or {})}
     argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO"]
     argv += ["--concurrency", str(concurrency), "--queues", queues, "--include", "tests.worker_tasks"]
     argv += ["--hostname", f"test-{os.getpid()}-{free_port()}@%h", "--without-mingle", "--without-gossip"]
@@ -92,7 +92,7 @@ def start_worker(
 
 
 def start_beat(*, log_path: Path, schedule_path: Path, extra_env: dict[str, str] | None = None) -> ManagedProcess:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
+    env = {**os.environ, "DATABASE_URL": suite_database_url(), **(extra_env or {})}
     argv = [
         sys.executable,
         "-m",

@@ -24,6 +24,7 @@ from apps.checks.catalog import catalog, catalog_groups, catalog_reload, check_g
 from apps.checks.engine import Check, Target, validate_customization
 from apps.checks.models import CatalogCheck, Customization, Execution, FactsRequest, ScheduledSelection
 from apps.core.api import ApplicationError
+from apps.live.admin import LiveAdminMixin
 
 RESULT_COLOURS = {"passing": "#2e7d32", "warning": "#ef6c00", "critical": "#ba2121"}
 #: Env keys people filter the catalog by (spec §2), with the values Trento knows.
@@ -265,7 +266,8 @@ class StartExecutionForm(forms.Form):
 
 
 @admin.register(Execution)
-class ExecutionAdmin(admin.ModelAdmin):
+class ExecutionAdmin(LiveAdminMixin, admin.ModelAdmin):
+    live_topic = "executions"
     list_display = ["short_id", "group_id", "status", "result_column", "counts", "started_at", "completed_at"]
     list_filter = ["status", "result", "target_type"]
     search_fields = ["id", "group_id", "started_by"]

@@ -17,6 +17,7 @@ from apps.hub.admin import ActionAdmin, ContractAdmin
 from apps.hub.models import Action, Contract
 from apps.ingest.admin import ReceivedEventAdmin
 from apps.ingest.models import ReceivedEvent
+from apps.live.admin import LiveAdminMixin
 
 STATE_COLOURS = {
     Execution.State.PENDING: "#79aec8",
@@ -91,7 +92,8 @@ class TryInline(admin.StackedInline):
 
 
 @admin.register(Execution)
-class ExecutionAdmin(ReadOnlyAdmin):
+class ExecutionAdmin(LiveAdminMixin, ReadOnlyAdmin):
+    live_topic = "deliveries"
     list_display = ["created_at", "contract", "event_type", "badge", "tries_count", "short_error", "correlation"]
     list_filter = ["state", "contract", "action__system", "created_at"]
     list_select_related = ["contract", "action"]

@@ -431,6 +431,15 @@ def last_position() -> int:
         return cursor.fetchone()[0] or 0
 
 
+def head() -> tuple[int, int]:
+    """A read cursor ``(tx, position)`` at the newest event recorded so far, for a reader that only
+    wants what comes next (``(0, 0)`` for an empty store)."""
+    with _cursor() as cursor:
+        cursor.execute(f"SELECT tx, position FROM {TABLE} ORDER BY tx DESC, position DESC LIMIT 1")
+        row = cursor.fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
+
 def recorded_after(last_tx: int, last_position: int) -> bool:
     """Whether committed events lie after a cursor, readable yet or not (an older transaction may
     still be open: ``read_after`` then stops before them)."""

@@ -14,6 +14,7 @@ from apps.core.api import ApplicationError
 from apps.eventstore.admin import ReadOnlyAdmin
 from apps.landscape import checks
 from apps.landscape.models import ApplicationInstance, Cluster, Database, DatabaseInstance, Host, SapSystem
+from apps.live.admin import LiveAdminMixin
 
 BADGE_COLOURS = {"passing": "#2e7d32", "warning": "#ef6c00", "critical": "#c62828", "unknown": "#757575"}
 
@@ -175,7 +176,8 @@ class ChecksAdminMixin:
 
 
 @admin.register(Host)
-class HostAdmin(ChecksAdminMixin, ReadOnlyAdmin):
+class HostAdmin(LiveAdminMixin, ChecksAdminMixin, ReadOnlyAdmin):
+    live_topic = "hosts"
     list_display = ["hostname", "health_badge", "heartbeat_badge", "provider", "os_version", "agent_version", "cluster"]
     list_filter = ["health", "heartbeat", "provider", StaleFilter, RegisteredFilter]
     search_fields = ["hostname", "fully_qualified_domain_name", "addresses__address", "=id"]
@@ -205,7 +207,8 @@ class HostAdmin(ChecksAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(ChecksAdminMixin, ReadOnlyAdmin):
+class ClusterAdmin(LiveAdminMixin, ChecksAdminMixin, ReadOnlyAdmin):
+    live_topic = "clusters"
     list_display = ["name", "type", "health_badge", "provider", "state", "hosts_number", "resources_number", "stale_at"]
     list_filter = ["health", "type", "provider", StaleFilter, RegisteredFilter]
     search_fields = ["name", "=id", "sap_instances"]
@@ -240,7 +243,8 @@ class DatabaseInstanceInline(admin.TabularInline):
 
 
 @admin.register(Database)
-class DatabaseAdmin(ReadOnlyAdmin):
+class DatabaseAdmin(LiveAdminMixin, ReadOnlyAdmin):
+    live_topic = "databases"
     list_display = ["sid", "health_badge", "tenant_list", "stale_at", "deregistered_at"]
     list_filter = ["health", "sid", StaleFilter, RegisteredFilter]
     search_fields = ["sid", "=id", "instances__instance_hostname"]
@@ -261,7 +265,8 @@ class ApplicationInstanceInline(DatabaseInstanceInline):
 
 
 @admin.register(SapSystem)
-class SapSystemAdmin(ReadOnlyAdmin):
+class SapSystemAdmin(LiveAdminMixin, ReadOnlyAdmin):
+    live_topic = "sap_systems"
     list_display = ["sid", "health_badge", "database_health_badge", "tenant", "ensa_version", "registered", "stale_at"]
     list_filter = ["health", "sid", "ensa_version", "registered", StaleFilter, RegisteredFilter]
     search_fields = ["sid", "tenant", "db_host", "=id", "instances__instance_hostname"]

@@ -1,0 +1,101 @@
+"""Live admin pages: the real web server's websockets, and a page in Chromium that changes by itself."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+from selenium.webdriver.support.ui import WebDriverWait
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from apps.core.launcher import MANAGE_PY, web_server_argv
+from apps.eventstore.commands import dispatch
+from apps.landscape.commands import build
+from tests.browser import BROWSER_TEST, Admin
+from tests.discovery.agents import agent_api_key, post, settle
+from tests.discovery.support import load
+from tests.landscape.test_end_to_end import HANA_CLUSTER
+from tests.processes import ManagedProcess, free_port, suite_database_url, wait_for
+
+pytestmark = BROWSER_TEST
+
+
+@pytest.fixture
+def web(tmp_path, transactional_db):
+    """The web server as `make run` starts it, on the test database."""
+    env = {**os.environ, "DATABASE_URL": suite_database_url(), "LIVE_POLL_SECONDS": "0.05"}
+    subprocess.run([sys.executable, MANAGE_PY, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    port = free_port()
+    server = ManagedProcess(
+        web_server_argv(host="127.0.0.1", port=port, workers=1), log_path=tmp_path / "web.log", env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _up(base), timeout=60, what="the web server")
+    yield base
+    server.stop()
+
+
+def _up(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
+    except requests.RequestException:
+        return False
+
+
+def _live(browser) -> None:
+    WebDriverWait(browser, 15).until(
+        lambda b: b.find_element("css selector", "body").get_attribute("data-live") == "connected"
+    )
+    browser.execute_script("window.notReloaded = true")
+
+
+def _text(browser, css: str) -> str:
+    return browser.find_element("css selector", css).text
+
+
+def _still_the_same_page(browser) -> bool:
+    return browser.execute_script("return window.notReloaded === true")
+
+
+def test_a_host_appears_in_the_open_list_without_a_reload(browser, web, admin_user, client, shared_dir):
+    admin = Admin(browser, web)
+    admin.log_in("admin", "password")
+    admin.open("/admin/landscape/host/")
+    _live(browser)
+    assert "suse" not in admin.find("#content-main").text
+
+    post(client, agent_api_key(), load(shared_dir, "web/host_discovery.json"))
+
+    WebDriverWait(browser, 10).until(lambda b: "suse" in _text(b, "#content-main"))
+    assert _still_the_same_page(browser)
+
+
+def test_a_clusters_page_shows_its_health_change_without_a_reload(browser, web, admin_user, client, shared_dir):
+    key = agent_api_key()
+    post(client, key, load(shared_dir, "web/host_discovery.json"))
+    post(client, key, load(shared_dir, "web/ha_cluster_discovery_hana_scale_up.json"))
+    admin = Admin(browser, web)
+    admin.log_in("admin", "password")
+    admin.open(f"/admin/landscape/cluster/{HANA_CLUSTER}/change/")
+    _live(browser)
+    assert admin.find(".field-health").text.endswith("Passing")
+
+    dispatch(build("CompleteChecksExecution", {"cluster_id": HANA_CLUSTER, "health": "critical"}))
+    settle()
+
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_element("css selector", ".field-health").text.endswith("Critical")
+    )
+    assert _still_the_same_page(browser)
+    browser.save_screenshot("/tmp/junction-live-cluster.png")
+
+
+def test_websockets_are_for_signed_in_staff_only(web):
+    url = web.replace("http", "ws") + "/ws/live/hosts/"
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, open_timeout=5, origin=web)
+
+    assert refused.value.response.status_code == 403
