@@ -32,6 +32,7 @@ from apps.hub.forms import (
 )
 from apps.hub.models import Action, ApiKey, Configured, Contract, EventType, System
 from apps.hub.outbound import TestSendResult, action_test_send
+from apps.hub.sending import HowToSend, how_to_send
 from apps.hub.services import action_signing_secret_rotate, api_key_create, api_key_revoke, oauth_client_create
 
 PRODUCER_ROLES = [System.Role.PRODUCER, System.Role.BOTH]
@@ -64,14 +65,22 @@ def titled_filter(title: str) -> type[admin.RelatedOnlyFieldListFilter]:
 
 
 def secret_once_response(
-    request: HttpRequest, model_admin: "ConfiguredAdmin", obj: Configured, *, title: str, secrets: list[tuple[str, str]]
+    request: HttpRequest,
+    model_admin: "ConfiguredAdmin",
+    obj: Configured,
+    *,
+    title: str,
+    secrets: list[tuple[str, str]],
+    how: HowToSend | None = None,
 ) -> HttpResponse:
     """A page showing freshly created credentials, which Junction cannot show again.
 
     The page is the answer to the POST that created them, not a redirect with a message: messages
     travel in a cookie, and the credentials must not. (Admin views are already sent with no-store.)
     """
-    return model_admin.render_page(request, obj, "admin/hub/secret_once.html", title=title, secrets=secrets)
+    return model_admin.render_page(
+        request, obj, "admin/hub/secret_once.html", title=title, secrets=secrets, how=how, how_id="key", key_shown=True
+    )
 
 
 class ConfiguredAdmin(admin.ModelAdmin):
@@ -226,8 +235,14 @@ class SystemAdmin(ConfiguredAdmin):
         if request.method == "POST" and form.is_valid():
             api_key, key = api_key_create(system=system, name=form.cleaned_data["name"])
             self.log_change(request, system, f"Created the API key {api_key.prefix}… ({api_key.name}).")
+            how = how_to_send(
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+                system=system,
+                event_type=system.event_types.filter(is_active=True).order_by("name").first(),
+                key=key,
+            )
             return secret_once_response(
-                request, self, system, title=f"New API key for {system}", secrets=[("API key", key)]
+                request, self, system, title=f"New API key for {system}", secrets=[("API key", key)], how=how
             )
         return self.confirm_page(
             request,
@@ -299,6 +314,15 @@ class EventTypeAdmin(ConfiguredAdmin):
             },
         ),
     ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        """The page says how to send the event: URL, header and a ready-to-paste request."""
+        event_type = self.get_object(request, object_id)
+        if event_type is not None:
+            base_url = request.build_absolute_uri("/").rstrip("/")
+            how = how_to_send(base_url=base_url, system=event_type.system, event_type=event_type)
+            extra_context = {"how": how, "how_id": "event", "system": event_type.system, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="schema", boolean=True)
     def has_schema(self, event_type: EventType) -> bool:

@@ -1,4 +1,6 @@
 import json
+import shutil
+import subprocess
 
 import pytest
 from django.db import connection
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from apps.hub.models import Action, ApiKey, Contract, EventType, System
+from apps.hub.services import api_key_create
 from tests.hub import factories
 from tests.ingest.test_webhook import post as send_event
 from tests.subscriber import Reply
@@ -482,3 +485,45 @@ def test_the_action_form_shows_the_help_texts(admin_client):
 
     for field in ("timeout_seconds", "oauth_token_url", "oauth_scope"):
         assert Action._meta.get_field(field).help_text in page
+
+
+# --- how to send ------------------------------------------------------------------------------
+
+
+def test_an_events_page_says_how_to_send_it_with_the_last_received_body(admin_client, client, crm):
+    event = factories.event_type(crm)
+    page = admin_client.get(reverse("admin:hub_eventtype_change", args=[event.pk])).content.decode()
+    assert "How to send it" in page
+    assert f"http://testserver/api/v1/events/{event.identifier}" in page
+    assert "X-API-Key: YOUR_API_KEY" in page
+    assert "Copy the example" in page
+
+    key = api_key_create(system=crm, name="k")[1]
+    assert send_event(client, event.identifier, {"order": 7}, key).status_code == 202
+    page = admin_client.get(reverse("admin:hub_eventtype_change", args=[event.pk])).content.decode()
+    assert escape("-d '{\"order\": 7}'") in page
+
+
+def test_the_curl_example_on_a_new_keys_page_sends_the_event(admin_client, crm, live_server):
+    event = factories.event_type(crm)
+    response = admin_client.post(reverse("admin:hub_system_api_key_create", args=[crm.pk]), {"name": "production"})
+    curl = response.context["how"].curl
+    assert response.context["secrets"][0][1] in curl
+    assert "How to send events with it" in response.content.decode()
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+
+    command = curl.replace("http://testserver", live_server.url)
+    sent = subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=False)
+
+    assert '"event_id"' in sent.stdout, sent
+    assert f"/api/v1/events/{event.identifier}" in curl
+
+
+def test_an_agents_key_page_shows_the_collect_endpoint_and_trentos_header(admin_client):
+    agents = System.objects.get(identifier="agents")
+    response = admin_client.post(reverse("admin:hub_system_api_key_create", args=[agents.pk]), {"name": "agent"})
+
+    how = response.context["how"]
+    assert (how.url, how.header) == ("http://testserver/api/v1/collect", "X-Trento-Apikey")
+    assert f"X-Trento-Apikey: {response.context['secrets'][0][1]}" in how.curl
