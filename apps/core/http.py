@@ -224,27 +224,40 @@ def send(
             return attempt.answered(response.status_code, dict(response.headers), content)
     except BlockedAddress as exc:
         return attempt.failed(f"blocked: {exc}")
-    except requests.Timeout:
-        return attempt.failed(f"timed out after {timeout}s")
-    except (requests.RequestException, OSError) as exc:
-        return attempt.failed(f"{type(exc).__name__}: {exc}")
+    except (requests.RequestException, OSError, ValueError) as exc:
+        return attempt.failed(_described(exc, timeout, url))
 
 
-def _described(exc: BaseException, timeout: float) -> str:
-    """What went wrong with a request, in plain words (no Python traceback reaches people)."""
-    if isinstance(exc, TimeoutError):
-        return f"timed out after {timeout}s"
+def _described(exc: BaseException, timeout: float, url: str) -> str:
+    """What went wrong with a request, in plain words, for both clients (no Python internals reach
+    people: ``ConnectionError: _CheckedHTTPConnectionPool(...)`` becomes "Cannot connect to ...")."""
+    if isinstance(exc, TimeoutError | requests.Timeout):
+        return f"No answer within {timeout:g} s."
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"Cannot resolve {exc.host}: the name is unknown or DNS is unreachable."
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        error = exc.os_error
-        reason = os.strerror(error.errno) if error.errno else (error.strerror or str(error) or "no reason given")
-        return f"Cannot connect to {exc.host}:{exc.port}: {reason.lower()}."
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
+    if isinstance(exc, aiohttp.ServerDisconnectedError | requests.exceptions.ChunkedEncodingError):
         return "The server closed the connection without answering."
-    if isinstance(exc, aiohttp.InvalidURL):
+    if isinstance(exc, aiohttp.InvalidURL | requests.exceptions.InvalidURL):
         return f"The URL is not valid: {exc}."
-    return f"{type(exc).__name__}: {exc}"
+    if (cause := _root_os_error(exc)) is not None:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        reason = os.strerror(cause.errno) if cause.errno else (cause.strerror or "no reason given")
+        return f"Cannot connect to {parts.hostname}:{port}: {reason.lower()}."
+    return str(exc) or type(exc).__name__
+
+
+def _root_os_error(exc: BaseException) -> OSError | None:
+    """The operating system's error at the bottom of a chain of wrapped exceptions (refused, unreachable...)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno:
+            return seen
+        if isinstance(seen, aiohttp.ClientConnectorError):
+            return seen.os_error
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or wrapped
+    return None
 
 
 class _CheckedResolver(aiohttp.abc.AbstractResolver):
@@ -324,7 +337,7 @@ class AsyncClient:
         except BlockedAddress as exc:
             return attempt.failed(f"blocked: {exc}")
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
-            return attempt.failed(_described(exc, timeout))
+            return attempt.failed(_described(exc, timeout, url))
 
 
 def _is_ip_literal(hostname: str) -> bool:

@@ -13,6 +13,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from uuid import UUID, uuid4
 
 from django.conf import settings
@@ -377,7 +378,7 @@ def _filled(item: Done) -> Try:
     attempt.request_url = _storable(shown.get("url", ""))
     attempt.request_headers = {k: _storable(v) for k, v in shown.get("headers", {}).items()}
     attempt.request_body = _storable(shown.get("body", ""))
-    error = item.error or (f"HTTP {result.status}" if result is not None and not result.ok else "")
+    error = item.error or (answered(result.status) if result is not None and not result.ok else "")
     attempt.error = _storable(error)
     if result is not None:
         attempt.duration_ms = result.duration_ms
@@ -386,6 +387,15 @@ def _filled(item: Done) -> Try:
         attempt.response_body = _storable(result.text())
         attempt.response_truncated = result.body_truncated
     return attempt
+
+
+def answered(status: int) -> str:
+    """A refusing answer in plain words: "The endpoint answered 503 Service Unavailable."."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "(a status HTTP does not define)"
+    return f"The endpoint answered {status} {phrase}."
 
 
 def _storable(text: str) -> str:

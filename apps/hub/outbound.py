@@ -114,7 +114,7 @@ def oauth_token(action: Action, *, refresh: bool = False) -> str:
         timeout=action.timeout_seconds,
     )
     if not result.ok:
-        reason = result.error or f"HTTP {result.status}: {result.text()[:200]}"
+        reason = result.error or f"it answered {result.status}: {result.text()[:200]}"
         raise AuthError(f"The token endpoint refused the client credentials ({reason}).")
     try:
         answer = json.loads(result.body)
