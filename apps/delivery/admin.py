@@ -13,6 +13,7 @@ from apps.delivery import selectors, services
 from apps.delivery.forms import ReplayFilterForm
 from apps.delivery.models import Execution, ReplayJob, Try
 from apps.eventstore.admin import ReadOnlyAdmin, tree_link
+from apps.eventstore.models import EventRecord
 from apps.hub.admin import ActionAdmin, ContractAdmin
 from apps.hub.models import Action, Contract
 from apps.ingest.admin import ReceivedEventAdmin
@@ -44,12 +45,24 @@ def pretty(text: str) -> str:
         return text
 
 
+def outcome_shown(attempt: Try) -> str:
+    """A failed try's outcome as it turned out: the last try of an execution that gave up will not be retried."""
+    execution = attempt.execution
+    gave_up = execution.state == Execution.State.ERROR and attempt.number == execution.tries_count
+    if attempt.outcome == Try.Outcome.TRANSIENT and gave_up:
+        return "Failed, gave up"
+    return attempt.get_outcome_display()
+
+
 class TryInline(admin.StackedInline):
     model = Try
     extra = 0
     can_delete = False
     fields = ["summary", "side_by_side"]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("execution")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -65,7 +78,7 @@ class TryInline(admin.StackedInline):
             "<strong>#{}</strong> {} · {} · {} · {}{}",
             attempt.number,
             attempt.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            attempt.get_outcome_display(),
+            outcome_shown(attempt),
             status,
             duration,
             format_html(' · <span style="color:#ba2121">{}</span>', attempt.error) if attempt.error else "",
@@ -101,7 +114,7 @@ class ExecutionAdmin(LiveAdminMixin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     fields = [
         "badge", "contract", "action", "event_type", "event_id", "correlation", "tries_count",
-        "next_attempt_at", "last_error", "chain_depth", "created_at", "completed_at",
+        "next_attempt_at", "last_error", "chain_depth", "created_at", "completed_at", "incoming_event",
     ]  # fmt: skip
     readonly_fields = [*fields]
     inlines = [TryInline]
@@ -109,9 +122,21 @@ class ExecutionAdmin(LiveAdminMixin, ReadOnlyAdmin):
     change_form_template = "admin/delivery/execution/change_form.html"
     change_list_template = "admin/delivery/execution/change_list.html"
 
+    def get_fields(self, request: HttpRequest, obj: Execution | None = None) -> list[str]:
+        """A finished execution has no next attempt."""
+        final = obj is not None and obj.state in (Execution.State.COMPLETED, Execution.State.ERROR)
+        return [name for name in self.fields if not (final and name == "next_attempt_at")]
+
     @admin.display(description="state", ordering="state")
     def badge(self, execution: Execution) -> str:
         return state_badge(execution)
+
+    @admin.display(description="the event it delivers")
+    def incoming_event(self, execution: Execution) -> str:
+        data = EventRecord.objects.filter(event_id=execution.event_id).values_list("data", flat=True).first()
+        if data is None:
+            return "The event is no longer in the event store."
+        return format_html("<pre>{}</pre>", json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
     @admin.display(description="last error")
     def short_error(self, execution: Execution) -> str:

@@ -76,9 +76,10 @@ class Try(models.Model):
     class Meta:
         ordering = ["execution", "number"]
         constraints = [models.UniqueConstraint(fields=["execution", "number"], name="delivery_unique_try_number")]
+        verbose_name, verbose_name_plural = "try", "tries"
 
     def __str__(self) -> str:
-        return f"try {self.number} of {self.execution_id}"
+        return f"Try {self.number}"
 
 
 class Endpoint(models.Model):

@@ -1,4 +1,5 @@
 import pytest
+from django.utils.timezone import localtime
 
 from apps.delivery.engine import deliver_due
 from apps.delivery.models import Execution
@@ -103,3 +104,24 @@ def test_each_contract_shows_its_last_outcomes_and_success_rate(admin_client, cl
     assert page.count("/admin/delivery/execution/") >= 2
     assert "Error (gave up)" in page
     assert "Completed" in page
+
+
+def test_the_execution_page_reads_plainly_once_it_gave_up(admin_client, client, wiring, subscriber):
+    """Tries titled "Try 1", the last one "gave up", no next attempt, the event it delivers, times to the second."""
+    _, _, action, _ = wiring
+    action.max_tries = 1
+    action.save()
+    subscriber.reply(Reply(503, {"error": "maintenance"}))
+    execution = route_and_try(client, wiring, {"id": 7, "name": "Ada"})
+
+    page = admin_client.get(f"/admin/delivery/execution/{execution.pk}/change/").content.decode()
+
+    assert execution.state == Execution.State.ERROR
+    assert "Tries" in page
+    assert "Try 1" in page
+    assert "Failed, gave up" in page
+    assert "Failed, will retry" not in page
+    assert "Next attempt at" not in page
+    assert "The endpoint answered 503 Service Unavailable." in page
+    assert "&quot;name&quot;: &quot;Ada&quot;" in page  # the event it delivers
+    assert localtime(execution.created_at).strftime("%Y-%m-%d %H:%M:%S") in page
