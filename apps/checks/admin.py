@@ -165,7 +165,11 @@ class CatalogAdmin(admin.ModelAdmin):
     def playground_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise Http404
-        form = PlaygroundForm(request.POST or None, initial={"facts": '{"node1": {}}', "env": "{}"})
+        initial = {"facts": '{"node1": {}}', "env": "{}"}
+        if linked := check_get(request.GET.get("check_id", "")):  # "Try it in the playground" on a check
+            facts = {fact.name: None for fact in linked.facts}
+            initial.update(check_id=linked.id, facts=json.dumps({"node1": facts}, indent=2))
+        form = PlaygroundForm(request.POST or None, initial=initial)
         result = error = None
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

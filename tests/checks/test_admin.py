@@ -142,3 +142,10 @@ def test_a_customization_is_validated_in_the_admin(admin_client):
     assert "must be of type int" in wrong.content.decode()
     assert right.status_code == 302
     assert Customization.objects.get().values == {"expected_token_timeout": 9}
+
+
+def test_try_it_in_the_playground_opens_it_with_the_check_and_its_facts(admin_client, shared_catalog):
+    page = admin_client.get("/admin/checks/catalogcheck/playground/", {"check_id": "156F64"}).content.decode()
+
+    assert 'value="156F64"' in page
+    assert "corosync_token_timeout" in page
