@@ -46,10 +46,12 @@ class Admin:
     """What a person does in the admin, in words."""
 
     def __init__(self, driver, base_url: str) -> None:
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         self.driver, self.base_url = driver, base_url
-        self.wait = WebDriverWait(driver, 15)
+        # A page that is being replaced (a click that navigates) can make a lookup fail half-way: look again.
+        self.wait = WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,))
 
     def find(self, css: str):
         from selenium.webdriver.common.by import By
@@ -91,5 +93,5 @@ class Admin:
         self.type("username", username)
         self.type("password", password)
         self.find("input[type=submit]").click()
-        self.find("#site-name")
+        self.find("#user-tools")  # only a signed-in page has it
         self.find("#content-main")
