@@ -21,12 +21,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from apps.checks import selectors, services
 from apps.checks.catalog import catalog, catalog_groups, catalog_reload, check_get
+from apps.checks.display import check_results_display, result_badge
 from apps.checks.engine import Check, Target, validate_customization
 from apps.checks.models import CatalogCheck, Customization, Execution, FactsRequest, ScheduledSelection
 from apps.core.api import ApplicationError
 from apps.live.admin import LiveAdminMixin
 
-RESULT_COLOURS = {"passing": "#2e7d32", "warning": "#ef6c00", "critical": "#ba2121"}
 #: Env keys people filter the catalog by (spec §2), with the values Trento knows.
 ENV_CHOICES = {
     "target_type": ["cluster", "host"],
@@ -40,16 +40,6 @@ ENV_CHOICES = {
 def render_markdown(text: str) -> SafeString:
     """Markdown from a check file as HTML, sanitised (the files are not trusted input)."""
     return mark_safe(nh3.clean(markdown.markdown(text or "", extensions=["fenced_code", "tables"])))
-
-
-def result_badge(result: str) -> str:
-    if not result:
-        return "-"
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px">{}</span>',
-        RESULT_COLOURS.get(result, "#666"),
-        result,
-    )
 
 
 def applies_to(check: Check) -> str:
@@ -191,6 +181,7 @@ class CatalogAdmin(admin.ModelAdmin):
             form=form,
             error=error,
             result=result,
+            check_results=check_results_display(result) if result else [],
             result_json=json.dumps(result, indent=2) if result else "",
             badge=result_badge(result["result"]) if result else "",
         )

@@ -1,10 +1,16 @@
 """The landscape for people who do not read JSON: read-only lists with health badges, filters and search,
-and on each cluster and host the checks it runs, its last result and buttons to choose and run them."""
+pages that show what agents report as tables and link hosts, clusters, databases and SAP systems to each
+other, on each cluster and host the checks it runs, its last result and buttons to choose and run them,
+and, while nothing has been reported yet, how to connect an agent."""
 
-import json
+from itertools import zip_longest
+from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -12,8 +18,12 @@ from django.utils.html import format_html, format_html_join
 
 from apps.core.api import ApplicationError
 from apps.eventstore.admin import ReadOnlyAdmin
-from apps.landscape import checks
+from apps.hub.models import System
+from apps.hub.sending import how_to_send
+from apps.hub.services import AGENTS_SYSTEM
+from apps.landscape import checks, selectors
 from apps.landscape.models import ApplicationInstance, Cluster, Database, DatabaseInstance, Host, SapSystem
+from apps.landscape.readable import readable
 from apps.live.admin import LiveAdminMixin
 
 BADGE_COLOURS = {"passing": "#2e7d32", "warning": "#ef6c00", "critical": "#c62828", "unknown": "#757575"}
@@ -30,8 +40,50 @@ def badge(health: str | None) -> str:
     )
 
 
-def pretty(value: object) -> str:
-    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, sort_keys=True))
+def link(model_name: str, pk: Any, text: object) -> str:
+    url = reverse(f"admin:landscape_{model_name}_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+def link_by_name(model_name: str, pk: Any, name: str | None) -> str:
+    """A link to a host, cluster … by its name (its id if it has none); just the id, without a link, when
+    there is no such row (``name`` None): a host can name its cluster before the cluster is reported."""
+    return str(pk) if name is None else link(model_name, pk, name or pk)
+
+
+def name_of(model: type[Model], name_field: str, id_field: str) -> Subquery:
+    """For ``annotate``: the name of the row of ``model`` whose id is in ``id_field`` (None if none)."""
+    return Subquery(model.objects.filter(id=OuterRef(id_field)).values(name_field)[:1])
+
+
+def instance_row(instance: DatabaseInstance | ApplicationInstance, model_name: str, pk: UUID) -> dict[str, Any]:
+    """A row of a host's SAP instances, linked to the database (``model_name`` "database") or SAP system."""
+    of = "Database" if model_name == "database" else "SAP system"
+    return {
+        "instance of": format_html("{} {}", of, link(model_name, pk, instance.sid)),
+        "instance number": instance.instance_number,
+        "features": instance.features,
+        "health": badge(instance.health),
+        "absent since": instance.absent_at,
+    }
+
+
+def connect_agent_hint(request: HttpRequest) -> dict[str, Any]:
+    """What the hint on an empty list needs: Junction's URL and how agents send (with the Agents system,
+    whose page is where its API keys are made; None if that system was deleted)."""
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    agents = System.objects.filter(identifier=AGENTS_SYSTEM).first()
+    how = how_to_send(base_url=base_url, system=agents) if agents else None
+    return {"base_url": base_url, "system": agents, "how": how}
+
+
+class ConnectAgentHintMixin:
+    """A list with nothing in it yet says how to connect an agent: only agents fill the landscape."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if not self.model.objects.exists():
+            extra_context = {"connect_agent": connect_agent_hint(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
 
 class StaleFilter(admin.SimpleListFilter):
@@ -176,14 +228,59 @@ class ChecksAdminMixin:
 
 
 @admin.register(Host)
-class HostAdmin(LiveAdminMixin, ChecksAdminMixin, ReadOnlyAdmin):
+class HostAdmin(LiveAdminMixin, ConnectAgentHintMixin, ChecksAdminMixin, ReadOnlyAdmin):
     live_topic = "hosts"
     list_display = ["hostname", "health_badge", "heartbeat_badge", "provider", "os_version", "agent_version", "cluster"]
     list_filter = ["health", "heartbeat", "provider", StaleFilter, RegisteredFilter]
     search_fields = ["hostname", "fully_qualified_domain_name", "addresses__address", "=id"]
-    exclude = ["provider_data", "saptune_status", "systemd_units", "prometheus_targets", "selected_checks"]
-    readonly_fields = ["checks_panel", "pretty_provider_data", "pretty_saptune_status"]
+    fields = [
+        "id",
+        "hostname",
+        "fully_qualified_domain_name",
+        "addresses_table",
+        "agent_version",
+        "arch",
+        "os_version",
+        "cpu_count",
+        "socket_count",
+        "total_memory_mb",
+        "installation_source",
+        "prometheus_targets_table",
+        "prometheus_mode",
+        "systemd_units_table",
+        "last_boot_timestamp",
+        "provider",
+        "provider_data_table",
+        "sles_subscriptions_table",
+        "saptune_status_table",
+        "saptune_health",
+        "checks_health",
+        "heartbeat",
+        "health",
+        "cluster",
+        "cluster_host_status",
+        "sap_instances_table",
+        "stale_at",
+        "deregistration_requested_at",
+        "deregistered_at",
+        "registered_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "checks_panel",
+        "addresses_table",
+        "prometheus_targets_table",
+        "systemd_units_table",
+        "provider_data_table",
+        "sles_subscriptions_table",
+        "saptune_status_table",
+        "cluster",
+        "sap_instances_table",
+    ]
     checks_kind = "host"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Host]:
+        return super().get_queryset(request).annotate(cluster_name=name_of(Cluster, "name", "cluster_id"))
 
     @admin.display(description="health", ordering="health")
     def health_badge(self, obj: Host) -> str:
@@ -195,51 +292,117 @@ class HostAdmin(LiveAdminMixin, ChecksAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description="cluster")
     def cluster(self, obj: Host) -> str:
-        return str(obj.cluster_id)[:8] if obj.cluster_id else "-"
+        return link_by_name("cluster", obj.cluster_id, obj.cluster_name) if obj.cluster_id else "-"
+
+    @admin.display(description="IP addresses")
+    def addresses_table(self, obj: Host) -> str:
+        pairs = zip_longest(obj.ip_addresses or [], obj.netmasks or [])
+        return readable([{"address": address, "netmask": netmask} for address, netmask in pairs])
+
+    @admin.display(description="Prometheus targets")
+    def prometheus_targets_table(self, obj: Host) -> str:
+        return readable(obj.prometheus_targets)
+
+    @admin.display(description="systemd units")
+    def systemd_units_table(self, obj: Host) -> str:
+        return readable(obj.systemd_units)
 
     @admin.display(description="provider data")
-    def pretty_provider_data(self, obj: Host) -> str:
-        return pretty(obj.provider_data)
+    def provider_data_table(self, obj: Host) -> str:
+        return readable(obj.provider_data)
+
+    @admin.display(description="SLES subscriptions")
+    def sles_subscriptions_table(self, obj: Host) -> str:
+        return readable([model_to_dict(s, exclude=["id", "host"]) for s in obj.sles_subscriptions.all()])
 
     @admin.display(description="saptune")
-    def pretty_saptune_status(self, obj: Host) -> str:
-        return pretty(obj.saptune_status)
+    def saptune_status_table(self, obj: Host) -> str:
+        return readable(obj.saptune_status)
+
+    @admin.display(description="SAP instances")
+    def sap_instances_table(self, obj: Host) -> str:
+        """The databases' and SAP systems' instances this host runs, linked to their database or system."""
+        rows = [instance_row(i, "database", i.database_id) for i in selectors.host_database_instances(obj.pk)]
+        rows += [instance_row(i, "sapsystem", i.sap_system_id) for i in selectors.host_application_instances(obj.pk)]
+        return readable(rows)
 
 
 @admin.register(Cluster)
-class ClusterAdmin(LiveAdminMixin, ChecksAdminMixin, ReadOnlyAdmin):
+class ClusterAdmin(LiveAdminMixin, ConnectAgentHintMixin, ChecksAdminMixin, ReadOnlyAdmin):
     live_topic = "clusters"
     list_display = ["name", "type", "health_badge", "provider", "state", "hosts_number", "resources_number", "stale_at"]
     list_filter = ["health", "type", "provider", StaleFilter, RegisteredFilter]
     search_fields = ["name", "=id", "sap_instances"]
-    exclude = ["details", "sap_instances", "selected_checks"]
-    readonly_fields = ["checks_panel", "pretty_details", "pretty_sap_instances"]
+    fields = [
+        "id",
+        "name",
+        "type",
+        "state",
+        "provider",
+        "sap_instances_table",
+        "resources_number",
+        "hosts_number",
+        "hosts_table",
+        "details_table",
+        "replication_health",
+        "distributed_health",
+        "sbd_health",
+        "checks_health",
+        "health",
+        "stale_at",
+        "deregistered_at",
+        "registered_at",
+        "updated_at",
+    ]
+    readonly_fields = ["checks_panel", "sap_instances_table", "hosts_table", "details_table"]
     checks_kind = "cluster"
 
     @admin.display(description="health", ordering="health")
     def health_badge(self, obj: Cluster) -> str:
         return badge(obj.health)
 
+    @admin.display(description="hosts")
+    def hosts_table(self, obj: Cluster) -> str:
+        return readable(
+            [
+                {
+                    "host": link("host", host.pk, host),
+                    "status in the cluster": host.cluster_host_status,
+                    "health": badge(host.health),
+                    "heartbeat": badge(host.heartbeat),
+                }
+                for host in Host.objects.filter(cluster_id=obj.pk)
+            ]
+        )
+
     @admin.display(description="details")
-    def pretty_details(self, obj: Cluster) -> str:
-        return pretty(obj.details)
+    def details_table(self, obj: Cluster) -> str:
+        return readable(obj.details)
 
     @admin.display(description="SAP instances")
-    def pretty_sap_instances(self, obj: Cluster) -> str:
-        return pretty(obj.sap_instances)
+    def sap_instances_table(self, obj: Cluster) -> str:
+        return readable(obj.sap_instances)
 
 
 class DatabaseInstanceInline(admin.TabularInline):
     model = DatabaseInstance
-    fields = ["host_id", "instance_number", "instance_hostname", "health", "system_replication", "absent_at"]
+    fields = ["host", "instance_number", "instance_hostname", "health", "system_replication", "absent_at"]
+    readonly_fields = ["host"]
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(hostname=name_of(Host, "hostname", "host_id"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="host")
+    def host(self, instance: DatabaseInstance | ApplicationInstance) -> str:
+        return link_by_name("host", instance.host_id, instance.hostname)
 
 
 @admin.register(Database)
@@ -248,6 +411,18 @@ class DatabaseAdmin(LiveAdminMixin, ReadOnlyAdmin):
     list_display = ["sid", "health_badge", "tenant_list", "stale_at", "deregistered_at"]
     list_filter = ["health", "sid", StaleFilter, RegisteredFilter]
     search_fields = ["sid", "=id", "instances__instance_hostname"]
+    fields = [
+        "id",
+        "sid",
+        "tenants_table",
+        "sap_systems",
+        "health",
+        "stale_at",
+        "deregistered_at",
+        "registered_at",
+        "updated_at",
+    ]
+    readonly_fields = ["tenants_table", "sap_systems"]
     inlines = [DatabaseInstanceInline]
 
     @admin.display(description="health", ordering="health")
@@ -258,10 +433,19 @@ class DatabaseAdmin(LiveAdminMixin, ReadOnlyAdmin):
     def tenant_list(self, obj: Database) -> str:
         return ", ".join(filter(None, obj.tenant_names))
 
+    @admin.display(description="tenants")
+    def tenants_table(self, obj: Database) -> str:
+        return readable(obj.tenants)
+
+    @admin.display(description="SAP systems using it")
+    def sap_systems(self, obj: Database) -> str:
+        systems = SapSystem.objects.filter(database_id=obj.pk)
+        return format_html_join(", ", "{}", ((link("sapsystem", system.pk, system),) for system in systems)) or "-"
+
 
 class ApplicationInstanceInline(DatabaseInstanceInline):
     model = ApplicationInstance
-    fields = ["host_id", "instance_number", "instance_hostname", "features", "health", "clustered", "absent_at"]
+    fields = ["host", "instance_number", "instance_hostname", "features", "health", "clustered", "absent_at"]
 
 
 @admin.register(SapSystem)
@@ -270,6 +454,23 @@ class SapSystemAdmin(LiveAdminMixin, ReadOnlyAdmin):
     list_display = ["sid", "health_badge", "database_health_badge", "tenant", "ensa_version", "registered", "stale_at"]
     list_filter = ["health", "sid", "ensa_version", "registered", StaleFilter, RegisteredFilter]
     search_fields = ["sid", "tenant", "db_host", "=id", "instances__instance_hostname"]
+    fields = [
+        "id",
+        "sid",
+        "tenant",
+        "db_host",
+        "database",
+        "ensa_version",
+        "health",
+        "database_health",
+        "database_stale_at",
+        "stale_at",
+        "registered",
+        "deregistered_at",
+        "registered_at",
+        "updated_at",
+    ]
+    readonly_fields = ["database"]
     inlines = [ApplicationInstanceInline]
 
     @admin.display(description="health", ordering="health")
@@ -279,3 +480,10 @@ class SapSystemAdmin(LiveAdminMixin, ReadOnlyAdmin):
     @admin.display(description="database", ordering="database_health")
     def database_health_badge(self, obj: SapSystem) -> str:
         return badge(obj.database_health)
+
+    @admin.display(description="database")
+    def database(self, obj: SapSystem) -> str:
+        if not obj.database_id:
+            return "-"
+        sid = Database.objects.filter(pk=obj.database_id).values_list("sid", flat=True).first()
+        return link_by_name("database", obj.database_id, sid)

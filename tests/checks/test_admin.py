@@ -1,7 +1,10 @@
 """The checks admin: catalog pages for non-developers, load errors, playground, executions."""
 
+import json
+
 import pytest
 from django.urls import reverse
+from pytest_django.asserts import assertInHTML
 
 from apps.checks.models import Customization, Execution
 from tests.checks.conftest import AGENT_A, AGENT_B, GROUP
@@ -85,6 +88,43 @@ def test_the_playground_page_evaluates_and_shows_rhai_errors(admin_client):
     assert 'id="playground-result"' in good.content.decode()
     assert "line 1, column" in bad.content.decode()
     assert bad.context["error"].code == "invalid_check"
+
+
+def test_the_playground_shows_the_result_as_tables_per_check_and_agent_with_the_json_folded_away(admin_client):
+    facts = {
+        "n1": {"corosync_token_timeout": 5000},
+        "n2": {"corosync_token_timeout": 30000},
+        "n3": {"corosync_token_timeout": {"error_value": {"type": "fact_gathering_error", "message": "no corosync"}}},
+    }
+    data = {"check_id": "156F64", "env": '{"provider": "azure"}', "facts": json.dumps(facts)}
+
+    page = admin_client.post(reverse("admin:checks_playground"), data).content.decode()
+
+    assertInHTML("<tr><td><code>token_timeout</code></td><td>failed</td><td>-</td></tr>", page)
+    assertInHTML(
+        "<p><code>token_timeout</code>: failed<br><span class=\"message\">Corosync 'token' timeout value was "
+        "expected to be '30000' but configured value is '5000'</span></p>",
+        page,
+    )  # n1
+    assertInHTML("<p><code>token_timeout</code>: passed</p>", page)  # n2
+    assertInHTML("<p><code>expected_token_timeout</code> = <code>30000</code></p>", page, count=2)
+    assertInHTML("<p><code>corosync_token_timeout</code> = <code>5000</code></p>", page)
+    assertInHTML(
+        '<p class="agent-problem">Fact gathering error occurred during the execution</p>', page
+    )  # n3: nothing evaluated there
+    assertInHTML("<p><code>corosync_token_timeout</code>: not gathered, no corosync (fact_gathering_error)</p>", page)
+    raw = page.split('<details id="playground-raw">')[1].split("</details>")[0]
+    assert "&quot;agents_check_results&quot;" in raw
+
+
+def test_the_playground_says_when_an_expectation_could_not_be_evaluated(admin_client):
+    response = admin_client.post(reverse("admin:checks_playground"), {"check_id": "0B6DB2", "facts": '{"n1": {}}'})
+
+    assertInHTML(
+        "<p><code>expectations_sbd_pacemaker</code>: could not be evaluated (property_not_found)<br>"
+        '<span class="message">Property not found: sbd_pacemaker (line 1, position 7)</span></p>',
+        response.content.decode(),
+    )
 
 
 def test_an_execution_is_started_from_the_admin_and_its_result_shown(admin_client):
