@@ -21,7 +21,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 # On one machine the demo's ERP is Junction's own echo endpoint on loopback, which actions may
 # call only when allowed (SSRF protection); production deployments leave this unset.
 run: $(VENV)/.run-deps
-	OUTBOUND_ALLOWED_NETWORKS=$${OUTBOUND_ALLOWED_NETWORKS-127.0.0.1/32} $(PY) manage.py junction_run --port $(PORT)
+	@OUTBOUND_ALLOWED_NETWORKS=$${OUTBOUND_ALLOWED_NETWORKS-127.0.0.1/32} $(PY) manage.py junction_run --port $(PORT)
 
 test: $(VENV)/.dev-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
