@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 EMPTY = "-"
+LEADING = ("name", "id")  # what a record is called comes first; the rest alphabetically, whatever the database
 SEPARATOR = " \u203a "  # the admin's breadcrumb arrow
 
 
@@ -47,7 +48,8 @@ def label(key: Any) -> str:
 
 def _flat(record: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     pairs: list[tuple[str, Any]] = []
-    for key, value in record.items():
+    for key in _ordered(record):
+        value = record[key]
         name = f"{prefix}{SEPARATOR}{label(key)}" if prefix else label(key)
         pairs.extend(_flat(value, name) if isinstance(value, dict) and value else [(name, value)])
     return pairs
@@ -73,7 +75,7 @@ def _records(records: list[dict[str, Any]]) -> SafeString:
     """Plain records share one table; records holding records (a node and its resources) get a table each."""
     if any(_nested(value) for record in records for value in record.values()):
         return format_html_join("", "{}", ((_rows(record),) for record in records))
-    columns = list(dict.fromkeys(key for record in records for key in record))
+    columns = _ordered(dict.fromkeys(key for record in records for key in record))
     head = format_html_join("", '<th scope="col">{}</th>', ((label(column),) for column in columns))
     body = format_html_join(
         "",
@@ -81,6 +83,11 @@ def _records(records: list[dict[str, Any]]) -> SafeString:
         ((format_html_join("", "<td>{}</td>", ((readable(r.get(c)),) for c in columns)),) for r in records),
     )
     return format_html('<table class="readable"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', head, body)
+
+
+def _ordered(keys: Any) -> list[Any]:
+    """PostgreSQL keeps an object's keys in an order of its own, so the order shown is chosen here."""
+    return sorted(keys, key=lambda key: (LEADING.index(key) if key in LEADING else len(LEADING), str(key)))
 
 
 def _nested(value: Any) -> bool:

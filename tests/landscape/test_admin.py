@@ -94,7 +94,7 @@ def test_a_hosts_page_reads_as_tables_and_links_to_its_cluster_and_what_it_runs(
     assertInHTML("<tr><td>10.74.1.12/24</td><td>24</td></tr>", host)
     assertInHTML(row("Vm size", "Standard_E4s_v3"), host)  # provider data
     assertInHTML(row(f"Status{SEPARATOR}Tuning state", "not compliant"), host)  # saptune, nested objects flattened
-    assertInHTML("<tr><td>saptune</td><td>enabled</td><td>active</td></tr>", host)  # its services
+    assertInHTML("<tr><td>saptune</td><td>active</td><td>enabled</td></tr>", host)  # its services, name first
     assertInHTML("<tr><td>pacemaker.service</td><td>enabled</td></tr>", host)  # systemd units
     assert "<td>SLES_SAP</td>" in host  # SLES subscriptions
     assert link("cluster", HANA_CLUSTER, "hana_cluster") in host
@@ -117,13 +117,13 @@ def test_a_clusters_page_lists_its_hosts_and_reads_its_details_as_tables(admin_c
     assertInHTML(row("Fencing type", "external/sbd"), cluster)
     assertInHTML(row(f"Attributes{SEPARATOR}Hana prd clone state", "PROMOTED"), cluster)  # of node01
     assertInHTML(
-        "<tr><td>rsc_SAPHana_PRD_HDB00</td><td>ocf::suse:SAPHana</td><td>Master</td><td>Active</td>"
-        "<td>1000000</td><td>yes</td></tr>",
+        "<tr><td>rsc_SAPHana_PRD_HDB00</td><td>1000000</td><td>yes</td><td>Master</td><td>Active</td>"
+        "<td>ocf::suse:SAPHana</td></tr>",
         cluster,
     )  # a resource of node01, in a table of its own
     assertInHTML("<tr><td>/dev/vdc</td><td>healthy</td></tr>", cluster)  # SBD devices
     assertInHTML(
-        "<tr><td>HDB00</td><td>PRD</td><td>00</td><td>-</td><td>no</td><td>sap_hana_topology</td></tr>", cluster
+        "<tr><td>HDB00</td><td>-</td><td>00</td><td>no</td><td>sap_hana_topology</td><td>PRD</td></tr>", cluster
     )  # SAP instances
     details = Cluster.objects.get(id=HANA_CLUSTER).details
     shown = [leaf for leaf in leaves(details) if not isinstance(leaf, bool) and leaf is not None]
