@@ -6,10 +6,6 @@ from apps.core.echo import EchoApi
 from apps.core.views import healthz
 from apps.ingest.oauth import ThrottledTokenView
 
-admin.site.site_header = "Junction"
-admin.site.site_title = "Junction"
-admin.site.index_title = "Integration hub"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/echo/<path:path>", EchoApi.as_view(), name="echo"),

@@ -1,6 +1,9 @@
+from datetime import datetime
+
 from django.db.models import Count, Q, QuerySet
 
 from apps.delivery.models import Execution
+from apps.hub.models import Action, Contract
 
 FINISHED = [Execution.State.COMPLETED, Execution.State.ERROR]
 
@@ -26,3 +29,30 @@ def with_outcome_counts(contracts: QuerySet) -> QuerySet:
 
 def recent_executions(*, contract_id: int, limit: int = 10) -> list[Execution]:
     return list(Execution.objects.filter(contract_id=contract_id).order_by("-created_at")[:limit])
+
+
+def outcome_counts(*, since: datetime) -> dict[str, int]:
+    """How many executions created since ``since`` are in each state."""
+    rows = Execution.objects.filter(created_at__gte=since).values("state").annotate(count=Count("id"))
+    return {row["state"]: row["count"] for row in rows}
+
+
+def failing_contracts(*, since: datetime, limit: int = 10) -> list[tuple[Contract, int]]:
+    """Contracts with executions that gave up since ``since``, the most failing first."""
+    contracts = (
+        Contract.objects.select_related("event_type__system", "action__system")
+        .annotate(failed=Count("executions", filter=Q(executions__state=Execution.State.ERROR,
+                                                        executions__created_at__gte=since)))
+        .filter(failed__gt=0)
+        .order_by("-failed", "name")[:limit]
+    )  # fmt: skip
+    return [(contract, contract.failed) for contract in contracts]
+
+
+def troubled_actions() -> list[Action]:
+    """Actions Junction stopped delivering to, or whose endpoint's breaker is open."""
+    return list(
+        Action.objects.select_related("system", "endpoint")
+        .filter(Q(disabled_at__isnull=False) | Q(endpoint__open_until__isnull=False))
+        .order_by("system__name", "name")
+    )

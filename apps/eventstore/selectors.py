@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -56,3 +57,25 @@ def causal_tree(correlation_id: UUID) -> list[dict[str, Any]]:
 
 def tree_size(roots: list[dict[str, Any]]) -> int:
     return sum(1 + tree_size(node["children"]) for node in roots)
+
+
+def first_position_since(when: datetime) -> int:
+    """The position of the first event recorded at or after ``when`` (one past the last if none).
+
+    Positions grow with time, so a binary search over the primary key finds it in a few index
+    lookups, where filtering on ``recorded_at`` (not indexed: every append would pay) scans the table.
+    """
+    low = EventRecord.objects.order_by("position").values_list("position", flat=True).first()
+    high = EventRecord.objects.order_by("-position").values_list("position", flat=True).first()
+    if low is None:
+        return 1
+    high += 1
+    while low < high:
+        middle = (low + high) // 2
+        row = EventRecord.objects.filter(position__gte=middle).order_by("position")
+        position, recorded_at = row.values_list("position", "recorded_at").first()
+        if recorded_at >= when:
+            high = middle
+        else:
+            low = position + 1
+    return low

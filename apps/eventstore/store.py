@@ -468,6 +468,16 @@ def events_caused_by(cause_id: UUID) -> list[RecordedEvent]:
         return _rows_to_events(cursor.fetchall())
 
 
+def latest_of_type(event_type: str, *, limit: int) -> list[RecordedEvent]:
+    """The newest events of a type, newest first (samples of what an event looks like)."""
+    with _cursor(binary_rows=True) as cursor:
+        cursor.execute(
+            f"SELECT {_columns()} FROM {TABLE} WHERE event_type = %s ORDER BY position DESC LIMIT %s",
+            [event_type, limit],
+        )
+        return _rows_to_events(cursor.fetchall())
+
+
 def read_stream(stream_id: str, *, after_version: int = 0, limit: int | None = None) -> list[RecordedEvent]:
     sql = f"SELECT {_columns()} FROM {TABLE} WHERE stream_id = %s AND stream_version > %s ORDER BY stream_version"
     params: list[Any] = [stream_id, after_version]

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
@@ -25,13 +25,15 @@ from apps.core.http import HttpResult
 from apps.hub.forms import (
     ActionForm,
     ApiKeyForm,
+    ContractTestForm,
     PrettyJSONField,
     TestSendForm,
     pretty_json,
     schema_example,
 )
-from apps.hub.models import Action, ApiKey, Configured, Contract, EventType, System
-from apps.hub.outbound import TestSendResult, action_test_send
+from apps.hub.models import BUILTIN_SYSTEMS, Action, ApiKey, Configured, Contract, EventType, System
+from apps.hub.outbound import TestSendResult, action_test_send, contract_test, event_context, sample_context
+from apps.hub.samples import event_samples, sample_fields
 from apps.hub.sending import HowToSend, how_to_send
 from apps.hub.services import action_signing_secret_rotate, api_key_create, api_key_revoke, oauth_client_create
 
@@ -135,6 +137,12 @@ class ConfiguredAdmin(admin.ModelAdmin):
 
     def change_url(self, obj: Configured) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+
+def picker_event_types(*, first: list[EventType]) -> list[EventType]:
+    """The events a field picker offers: the given ones (a contract's event), then people's own."""
+    own = EventType.objects.select_related("system").exclude(system__identifier__in=BUILTIN_SYSTEMS)
+    return list(dict.fromkeys([*first, *own.order_by("system__name", "name")]))
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -296,10 +304,39 @@ class SystemAdmin(ConfiguredAdmin):
         )
 
 
+class MadeByFilter(admin.SimpleListFilter):
+    """Your own events first: the built-in systems' events (landscape, checks, Junction's own) only on request."""
+
+    title = "made by"
+    parameter_name = "made_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("builtin", "Built in"), ("all", "Everyone")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "You",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "all":
+            return queryset
+        builtin = Q(system__identifier__in=BUILTIN_SYSTEMS)
+        return queryset.filter(builtin) if self.value() == "builtin" else queryset.exclude(builtin)
+
+
 @admin.register(EventType)
 class EventTypeAdmin(ConfiguredAdmin):
     list_display = ["name", "system", "identifier", "operation", "is_active", "has_schema"]
-    list_filter = [("system", admin.RelatedOnlyFieldListFilter), "operation", "is_active"]
+    list_filter = [MadeByFilter, ("system", admin.RelatedOnlyFieldListFilter), "operation", "is_active"]
     list_select_related = ["system"]
     search_fields = ["name", "identifier", "description", "system__name"]
     autocomplete_fields = ["system"]
@@ -327,6 +364,41 @@ class EventTypeAdmin(ConfiguredAdmin):
     @admin.display(description="schema", boolean=True)
     def has_schema(self, event_type: EventType) -> bool:
         return event_type.payload_schema is not None
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        """Pickers list people's own systems' events first, by system (see ``autocomplete_group``)."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete"):
+            builtin = models.Case(models.When(system__identifier__in=BUILTIN_SYSTEMS, then=1), default=0)
+            queryset = queryset.select_related("system").order_by(builtin, "system__name", "name")
+        return queryset, may_have_duplicates
+
+    def get_urls(self) -> list[URLPattern]:
+        fields = path(
+            "<path:object_id>/fields/", self.admin_site.admin_view(self.fields_view), name="hub_eventtype_fields"
+        )
+        return [fields, *super().get_urls()]
+
+    def fields_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """The last received events of this type with their fields, for the field pickers."""
+        event_type = self.get_object(request, unquote(object_id))
+        if event_type is None or not self.has_view_permission(request, event_type):
+            raise Http404("There is no such event.")
+        samples = [
+            {
+                "id": str(event.event_id),
+                "received_at": date_format(localtime(event.recorded_at), "DATETIME_FORMAT"),
+                "fields": [
+                    {"path": f.path, "shown": f.shown, "placeholder": f.placeholder, "condition": f.condition}
+                    for f in sample_fields(event)
+                ],
+            }
+            for event in event_samples(event_type)
+        ]
+        return JsonResponse({"event": str(event_type), "samples": samples})
+
+    def autocomplete_group(self, event_type: EventType) -> str:
+        return f"{event_type.system.name} (built in)" if event_type.system.is_builtin else event_type.system.name
 
 
 @admin.register(Action)
@@ -404,34 +476,51 @@ class ActionAdmin(ConfiguredAdmin):
 
     def test_send_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         action = self.object_for_change(request, object_id)
-        form = TestSendForm(
-            request.POST or None, initial={"sample_body": sample_body_for(action), "sample_headers": {}}
+        event_type, sample = action_sample(action)
+        initial_body = (
+            event_context(sample)["body"]
+            if sample
+            else schema_example(event_type.payload_schema if event_type else None) or {}
         )
+        form = TestSendForm(request.POST or None, initial={"sample_body": initial_body, "sample_headers": {}})
         result = None
         if request.method == "POST" and form.is_valid():
-            result = action_test_send(
-                action=action,
-                sample_body=form.cleaned_data["sample_body"],
-                sample_headers=form.cleaned_data["sample_headers"],
+            context = sample_context(
+                event_type=event_type.identifier if event_type else "test",
+                body=form.cleaned_data["sample_body"],
+                headers=form.cleaned_data["sample_headers"],
             )
+            result = action_test_send(action=action, context=context)
         return self.render_page(
             request,
             action,
             "admin/hub/action/test_send.html",
             title=f"Send a test request: {action}",
             form=form,
+            sample=sample,
+            sample_event_type=event_type,
             result=result and test_send_display(result),
         )
 
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        action = self.get_object(request, unquote(object_id))
+        first = [c.event_type for c in Contract.objects.filter(action=action).select_related("event_type__system")]
+        picker = {"picker_event_types": picker_event_types(first=first), "picker_target": "template"}
+        return super().change_view(request, object_id, form_url, {**picker, **(extra_context or {})})
 
-def sample_body_for(action: Action) -> Any:
-    """An example body from the schema of an event that triggers the action, else ``{}``."""
-    contract = (
-        Contract.objects.filter(action=action, event_type__payload_schema__isnull=False)
-        .select_related("event_type")
-        .first()
-    )
-    return schema_example(contract.event_type.payload_schema) if contract else {}
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        picker = {"picker_event_types": picker_event_types(first=[]), "picker_target": "template"}
+        return super().add_view(request, form_url, {**picker, **(extra_context or {})})
+
+
+def action_sample(action: Action) -> tuple[EventType | None, Any]:
+    """An event that triggers the action, and the last one received of it (``None`` if none yet)."""
+    contracts = Contract.objects.filter(action=action).select_related("event_type").order_by("-updated_at")
+    event_types = [contract.event_type for contract in contracts]
+    for event_type in event_types:
+        if samples := event_samples(event_type, limit=1):
+            return event_type, samples[0]
+    return (event_types[0] if event_types else None), None
 
 
 def test_send_display(result: TestSendResult) -> dict[str, Any]:
@@ -475,6 +564,45 @@ class ContractAdmin(ConfiguredAdmin):
     fieldsets = [
         (None, {"fields": ["name", "identifier", "event_type", "action", "condition", "description", "is_active"]}),
     ]
+
+    def get_urls(self) -> list[URLPattern]:
+        test = path("<path:object_id>/test/", self.admin_site.admin_view(self.test_view), name="hub_contract_test")
+        return [test, *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        contract = self.get_object(request, unquote(object_id))
+        first = [contract.event_type] if contract else []
+        picker = {"picker_event_types": picker_event_types(first=first), "picker_target": "condition"}
+        return super().change_view(request, object_id, form_url, {**picker, **(extra_context or {})})
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        picker = {"picker_event_types": picker_event_types(first=[]), "picker_target": "condition"}
+        return super().add_view(request, form_url, {**picker, **(extra_context or {})})
+
+    def test_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Run a received event (or a body typed in) through the condition and the template; send it if asked."""
+        contract = self.object_for_change(request, object_id)
+        samples = event_samples(contract.event_type)
+        wanted = request.GET.get("sample")
+        chosen = next((event for event in samples if str(event.event_id) == wanted), samples[0] if samples else None)
+        identifier = contract.event_type.identifier
+        context = event_context(chosen) if chosen else sample_context(event_type=identifier, body={})
+        form = ContractTestForm(request.POST or None, initial={"body": context["body"]})
+        result = None
+        if request.method == "POST" and form.is_valid():
+            context = {**context, "body": form.cleaned_data["body"]}
+            result = contract_test(contract=contract, context=context, send_it=form.cleaned_data["send_it"])
+        return self.render_page(
+            request,
+            contract,
+            "admin/hub/contract/test.html",
+            title=f"Test the contract: {contract}",
+            form=form,
+            samples=samples,
+            chosen=chosen,
+            result=result,
+            shown=result and result.sent and test_send_display(result.sent),
+        )
 
     @admin.display(description="contract", ordering="name")
     def sentence(self, contract: Contract) -> SafeString:

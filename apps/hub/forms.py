@@ -99,6 +99,19 @@ class TestSendForm(forms.Form):
         return headers
 
 
+class ContractTestForm(forms.Form):
+    body = PrettyJSONField(
+        label="The event's body",
+        required=False,
+        help_text="Filled in with the chosen sample; change it to try other cases. The template reads it as $.body.",
+    )
+    send_it = forms.BooleanField(
+        label="Also send the request",
+        required=False,
+        help_text="Sends it once, for real, without retries. Leave unticked to only see what would be sent.",
+    )
+
+
 #: Stand-in values of a JSON Schema ``format`` for an example body.
 FORMAT_EXAMPLES = {
     "email": "ada@example.com",

@@ -104,6 +104,11 @@ class Configured(models.Model):
         return []
 
 
+#: Systems Junction brings along (its agents, landscape, checks engine and itself): their events are
+#: listed apart from the ones people define.
+BUILTIN_SYSTEMS = frozenset({"agents", "checks", "junction", "landscape"})
+
+
 class System(Configured):
     class Role(models.TextChoices):
         PRODUCER = "producer", "Producer (sends events)"
@@ -137,6 +142,10 @@ class System(Configured):
 
     def dependents(self) -> list[Configured]:
         return [*self.event_types.all(), *self.actions.all()]
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.identifier in BUILTIN_SYSTEMS
 
     @property
     def is_producer(self) -> bool:

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from apps.core import http
 from apps.eventstore.store import RecordedEvent
 from apps.hub import templating
-from apps.hub.models import Action
+from apps.hub.models import Action, Contract
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +202,16 @@ def _send_arguments(action: Action, request: RenderedRequest) -> dict[str, Any]:
     }
 
 
+def sample_context(*, event_type: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """What templates see of a body and headers typed in by a person, as if an event of ``event_type``."""
+    return {
+        "body": body,
+        "headers": {k.lower(): v for k, v in (headers or {}).items()},
+        "query": {},
+        "event": {"id": "(sample)", "type": event_type, "stream_id": "", "correlation_id": "", "recorded_at": ""},
+    }
+
+
 @dataclass(frozen=True)
 class TestSendResult:
     request: dict[str, Any] | None
@@ -209,21 +219,38 @@ class TestSendResult:
     error: str = ""
 
 
-def action_test_send(
-    *, action: Action, sample_body: Any, sample_headers: dict[str, str] | None = None
-) -> TestSendResult:
-    """Render the action against a sample event, send it once (no retry), and report what happened."""
-    context = {
-        "body": sample_body,
-        "headers": {k.lower(): v for k, v in (sample_headers or {}).items()},
-        "query": {},
-        "event": {"id": "test", "type": "test", "stream_id": "test", "correlation_id": "test", "recorded_at": ""},
-    }
+def action_test_send(*, action: Action, context: dict[str, Any], send_it: bool = True) -> TestSendResult:
+    """Render the action for an event; send the request once (no retry) unless only a preview is asked."""
     try:
         request = signed(action, authenticate(action, render(action, context)), "test")
     except templating.TemplateError as exc:
         return TestSendResult(None, None, f"The template cannot be rendered: {exc}")
     except AuthError as exc:
         return TestSendResult(None, None, str(exc))
+    if not send_it:
+        return TestSendResult(request.for_display(), None)
     result = send(action, request)
     return TestSendResult(request.for_display(), result, result.error)
+
+
+@dataclass(frozen=True)
+class ContractTestResult:
+    matched: bool
+    why: str
+    sent: TestSendResult | None
+
+
+def contract_test(*, contract: Contract, context: dict[str, Any], send_it: bool) -> ContractTestResult:
+    """Run an event through the contract as delivery would: its condition, then its action's template
+    (and, when asked, one real request)."""
+    if contract.condition:
+        try:
+            matched = templating.matches(contract.condition, context)
+        except templating.TemplateError as exc:
+            return ContractTestResult(False, f"The condition cannot be evaluated: {exc}", None)
+        if not matched:
+            return ContractTestResult(
+                False, f"The condition {contract.condition} does not hold for this event: nothing would be sent.", None
+            )
+    why = f"The condition {contract.condition} holds." if contract.condition else "The contract has no condition."
+    return ContractTestResult(True, why, action_test_send(action=contract.action, context=context, send_it=send_it))

@@ -2,8 +2,9 @@
 
 ``"{{ $.body.customer.id }}"`` alone in a string is replaced by the value itself (a number stays a
 number, an object stays an object); inside a longer string, ``"Customer {{ $.body.customer.id }}"``,
-the value is written as text. The event is seen as ``{"body": …, "headers": …, "query": …,
-"event": {"id", "type", "received_at"}}``; header names are lower case.
+the value is written as text. ``{{ $.body.phone ?? "" }}`` gives a default (any JSON value) for
+events that lack the value; without one, such an event cannot be delivered. The event is seen as
+``{"body": …, "headers": …, "query": …, "event": {"id", "type", "received_at"}}``; header names are lower case.
 """
 
 import json
@@ -15,6 +16,7 @@ from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext import parse
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
+DEFAULT = re.compile(r"^(.*?)\?\?(.*)$", re.S)
 MISSING = object()
 
 
@@ -58,7 +60,7 @@ def validate(value: Any, where: str = "") -> None:
             raise TemplateError("a placeholder is not closed: every '{{' needs a '}}'", location)
         for match in PLACEHOLDER.finditer(text):
             try:
-                compile_path(match.group(1))
+                _placeholder(match.group(1))
             except TemplateError as exc:
                 raise TemplateError(f"{exc.message} (at character {match.start() + 1})", location) from None
 
@@ -85,13 +87,38 @@ def _reason(exc: Exception) -> str:
     return text[0].lower() + text[1:]
 
 
-def _value(expression: str, context: dict[str, Any], where: str) -> Any:
+@lru_cache(maxsize=4096)
+def _placeholder(text: str) -> tuple[str, Any]:
+    """A placeholder's JSONPath and its default (``MISSING`` when it has none)."""
+    parts = DEFAULT.match(text)
+    if parts is None:
+        compile_path(text)
+        return text.strip(), MISSING
+    expression, default = parts.group(1).strip(), parts.group(2).strip()
+    compile_path(expression)
+    try:
+        return expression, json.loads(default)
+    except ValueError:
+        raise TemplateError(
+            f'the default after ?? in {{{{ {text.strip()} }}}} must be a JSON value, such as "text", 0 or null'
+        ) from None
+
+
+def _value(text: str, context: dict[str, Any], where: str) -> Any:
+    expression, default = _placeholder(text)
     try:
         value = find(expression, context)
     except TemplateError as exc:
         raise TemplateError(exc.message, where) from None
     if value is MISSING:
-        raise TemplateError(f"the event has no value at {expression.strip()}", where)
+        if default is not MISSING:
+            return default
+        event = context["event"]
+        raise TemplateError(
+            f"the event {event['type']} {event['id']} has no value at {expression}; if it may be missing, "
+            f'give a default: {{{{ {expression} ?? "" }}}}',
+            where,
+        )
     return value
 
 

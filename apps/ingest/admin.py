@@ -4,12 +4,13 @@ from uuid import UUID
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from apps.eventstore.admin import ReadOnlyAdmin, tree_link
-from apps.hub.admin import json_block
+from apps.hub.admin import json_block, readable_body
 from apps.hub.models import EventType, System
-from apps.ingest.models import ReceivedEvent
+from apps.ingest.models import ReceivedEvent, RefusedRequest
 
 
 class SystemFilter(admin.SimpleListFilter):
@@ -79,3 +80,26 @@ class ReceivedEventAdmin(ReadOnlyAdmin):
             # event_id is a UUID column, where another term would be an error: it searches event types instead.
             return (queryset.filter(event_type__icontains=term) if term else queryset), False
         return super().get_search_results(request, queryset, term)
+
+
+@admin.register(RefusedRequest)
+class RefusedRequestAdmin(ReadOnlyAdmin):
+    """Why a producer's requests fail: what was refused, with the answer it got (credentials are not kept)."""
+
+    list_display = ["received_at", "system", "event_identifier", "status", "message", "remote_address"]
+    list_filter = [("system", admin.RelatedOnlyFieldListFilter), "status", "code", "received_at"]
+    list_select_related = ["system"]
+    search_fields = ["event_identifier", "code", "message", "body_excerpt"]
+    search_help_text = "Part of the event's identifier, the error or the body."
+    date_hierarchy = "received_at"
+    fields = ["received_at", "system", "event_identifier", "status", "code", "message", "remote_address",
+              "shown_headers", "shown_body"]  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description="headers (without credentials)")
+    def shown_headers(self, refusal: RefusedRequest) -> SafeString:
+        return json_block(refusal.headers)
+
+    @admin.display(description="body (first 2,000 characters)")
+    def shown_body(self, refusal: RefusedRequest) -> SafeString:
+        return format_html('<pre class="json-block">{}</pre>', readable_body(refusal.body_excerpt))

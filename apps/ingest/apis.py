@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core import throttle
-from apps.core.api import json_content_type_required
+from apps.core.api import ApplicationError, json_content_type_required
 from apps.hub.services import api_key_prefix
 from apps.ingest import services
 
@@ -45,15 +45,34 @@ class EventReceiveApi(APIView):
         responses={202: AcceptedSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
     )
     def post(self, request: Request, identifier: str) -> Response:
+        caller = None
+        try:
+            caller = self._caller(request)
+            return self._receive(request, identifier, caller)
+        except ApplicationError as error:
+            if error.status_code != 429:  # a flood of those would only repeat the refusals already kept
+                services.refusal_record(
+                    error=error,
+                    identifier=identifier,
+                    caller=caller,
+                    headers=dict(request.headers),
+                    raw_body=request.body,
+                    remote_address=request.META.get("REMOTE_ADDR"),
+                )
+            raise
+
+    def _caller(self, request: Request) -> services.Caller:
         authorization = request.headers.get("Authorization", "")
         api_key = request.headers.get("X-API-Key") or request.query_params.get("access_key")
         bearer_token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
-        caller = throttle.authenticated(
+        return throttle.authenticated(
             "webhook",
             request,
             api_key and api_key_prefix(api_key),
             lambda: services.caller_authenticate(api_key=api_key, bearer_token=bearer_token),
         )
+
+    def _receive(self, request: Request, identifier: str, caller: services.Caller) -> Response:
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()
         event_type = services.event_type_for(caller=caller, identifier=identifier)

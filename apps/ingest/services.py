@@ -1,6 +1,7 @@
 """Receiving an event: the least work that makes it safe, then ``202 Accepted``."""
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,7 +16,9 @@ from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent
 from apps.hub.models import EventType, System
 from apps.hub.services import api_key_authenticate
-from apps.ingest.models import IdempotencyKey
+from apps.ingest.models import IdempotencyKey, RefusedRequest
+
+logger = logging.getLogger(__name__)
 
 #: Never stored with a received event: they are credentials or belong to the connection.
 DROPPED_HEADERS = {
@@ -23,6 +26,8 @@ DROPPED_HEADERS = {
     "connection", "keep-alive", "transfer-encoding", "content-length",
 }  # fmt: skip
 DROPPED_QUERY = {"access_key"}
+#: How much of a refused request's body is kept.
+REFUSED_BODY_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -152,3 +157,44 @@ def event_receive(
 def _idempotent_answer(system: System, key: str) -> Accepted | None:
     earlier = IdempotencyKey.objects.filter(system=system, key=key).values_list("event_id", flat=True).first()
     return Accepted(earlier, replayed=True) if earlier else None
+
+
+def refusal_record(
+    *,
+    error: ApplicationError,
+    identifier: str,
+    caller: Caller | None,
+    headers: dict[str, str],
+    raw_body: bytes,
+    remote_address: str | None,
+) -> None:
+    """Keep a refused request (without credentials) for the sender's system; drop its oldest beyond the limit.
+
+    A refusal that cannot be recorded is logged, never turned into another error: the client still
+    gets the answer that says what it did wrong.
+    """  # fmt: skip
+    system = caller.system if caller else _system_of_event(identifier)
+    try:
+        refusal = RefusedRequest.objects.create(
+            system=system,
+            event_identifier=identifier[:200],
+            status=error.status_code,
+            code=error.code[:60],
+            message=error.message,
+            remote_address=remote_address or None,
+            headers={k: v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS},
+            body_excerpt=raw_body[:REFUSED_BODY_CHARS].decode("utf-8", "replace").replace("\x00", ""),
+        )
+        oldest_kept = (
+            RefusedRequest.objects.filter(system=system, id__lte=refusal.id).order_by("-id")
+            .values_list("id", flat=True)[settings.INGEST_REFUSALS_KEPT - 1 : settings.INGEST_REFUSALS_KEPT]
+        )  # fmt: skip
+        if oldest_kept:
+            RefusedRequest.objects.filter(system=system, id__lt=oldest_kept[0]).delete()
+    except Exception:
+        logger.warning("Could not record a refused request for %s", identifier, exc_info=True)
+
+
+def _system_of_event(identifier: str) -> System | None:
+    event_type = EventType.objects.select_related("system").filter(identifier=identifier).first()
+    return event_type.system if event_type else None

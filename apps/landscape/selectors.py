@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from apps.landscape.aggregates.health import worst
 from apps.landscape.models import (
@@ -145,3 +145,12 @@ def _clusters_health(hosts: list[Host], clusters: dict[Any, Cluster]) -> str | N
 
 def _hosts_health(hosts: list[Host]) -> str | None:
     return worst(h.health for h in hosts) if hosts else None
+
+
+def health_counts() -> dict[str, dict[str, int]]:
+    """How many registered hosts, clusters, SAP systems and databases are in each health, by model name."""
+    lists = {
+        "host": host_list(), "cluster": cluster_list(), "sapsystem": sap_system_list(), "database": database_list()
+    }  # fmt: skip
+    counted = {name: rows.prefetch_related(None).order_by().values("health") for name, rows in lists.items()}
+    return {name: dict(rows.annotate(n=Count("pk")).values_list("health", "n")) for name, rows in counted.items()}

@@ -131,7 +131,9 @@ def test_a_missing_template_value_is_a_permanent_error_that_says_what_is_missing
 
     assert execution.state == Execution.State.ERROR
     assert execution.last_error == (
-        "The action's template cannot be rendered: body.customer: the event has no value at $.body.id."
+        f"The action's template cannot be rendered: body.customer: the event {execution.event_type} "
+        f"{execution.event_id} has no value at $.body.id; "
+        'if it may be missing, give a default: {{ $.body.id ?? "" }}.'
     )
     assert subscriber.received == []
 

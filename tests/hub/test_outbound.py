@@ -9,7 +9,7 @@ from django.db import connection
 
 from apps.core import http
 from apps.hub.models import Action
-from apps.hub.outbound import action_test_send
+from apps.hub.outbound import action_test_send, sample_context
 from tests.hub import factories
 from tests.subscriber import Reply
 
@@ -31,7 +31,8 @@ def test_a_test_request_renders_the_template_signs_it_and_shows_the_response(erp
     )
     subscriber.reply(Reply(201, {"account": "A-1"}))
 
-    result = action_test_send(action=action, sample_body={"customer": {"id": 7, "name": "Ada", "country": "DE"}})
+    body = {"customer": {"id": 7, "name": "Ada", "country": "DE"}}
+    result = action_test_send(action=action, context=sample_context(event_type="order_placed", body=body))
 
     (received,) = subscriber.received
     assert received.path == "/accounts/7?country=DE"
@@ -51,7 +52,7 @@ def test_a_test_request_renders_the_template_signs_it_and_shows_the_response(erp
 def test_secrets_are_redacted_from_what_is_shown(erp, subscriber):
     action = factories.action(erp, url=subscriber.url, auth=Action.Auth.BEARER, auth_secret="s3cr3t-token")
 
-    result = action_test_send(action=action, sample_body={})
+    result = action_test_send(action=action, context=sample_context(event_type="order_placed", body={}))
 
     assert subscriber.received[0].headers["Authorization"] == "Bearer s3cr3t-token"
     assert "s3cr3t-token" not in json.dumps(result.request)
@@ -65,9 +66,13 @@ def test_secrets_are_redacted_from_what_is_shown(erp, subscriber):
 def test_a_missing_value_in_the_event_is_a_clear_error(erp, subscriber):
     action = factories.action(erp, url=subscriber.url, body={"id": "{{ $.body.customer.id }}"})
 
-    result = action_test_send(action=action, sample_body={"customer": {}})
+    context = sample_context(event_type="order_placed", body={"customer": {}})
+    result = action_test_send(action=action, context=context)
 
-    assert result.error == "The template cannot be rendered: body.id: the event has no value at $.body.customer.id"
+    assert result.error == (
+        "The template cannot be rendered: body.id: the event order_placed (sample) has no value at $.body.customer.id;"
+        ' if it may be missing, give a default: {{ $.body.customer.id ?? "" }}'
+    )
     assert subscriber.received == []
 
 
@@ -83,8 +88,8 @@ def test_oauth2_client_credentials_get_a_token_from_a_real_endpoint_and_cache_it
     )
     subscriber.reply(Reply(200, {"access_token": "tok-1", "expires_in": 3600}))
 
-    action_test_send(action=action, sample_body={})
-    action_test_send(action=action, sample_body={})
+    action_test_send(action=action, context=sample_context(event_type="order_placed", body={}))
+    action_test_send(action=action, context=sample_context(event_type="order_placed", body={}))
 
     token_request, first, second = subscriber.received
     assert token_request.path == "/token"
@@ -97,7 +102,7 @@ def test_private_addresses_are_blocked_unless_allowed(erp, subscriber, settings)
     settings.OUTBOUND_ALLOWED_NETWORKS = []
     action = factories.action(erp, url=subscriber.url)
 
-    result = action_test_send(action=action, sample_body={})
+    result = action_test_send(action=action, context=sample_context(event_type="order_placed", body={}))
 
     assert result.error.startswith("blocked: 127.0.0.1 resolves to 127.0.0.1, a private or local address")
     assert subscriber.received == []

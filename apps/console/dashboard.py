@@ -1,0 +1,99 @@
+"""The home page's answer to "is everything all right?", each figure with a link to the list behind it."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from apps.delivery import selectors as delivery
+from apps.delivery.models import Execution
+from apps.ingest import selectors as ingest
+from apps.landscape import selectors as landscape
+
+WINDOW = timedelta(hours=24)
+#: The landscape's lists, in the order shown, with their names.
+LANDSCAPE = [("host", "Hosts"), ("cluster", "Clusters"), ("sapsystem", "SAP systems"), ("database", "Databases")]
+HEALTHS = ["critical", "warning", "passing", "unknown"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    value: int | None
+    url: str
+    tone: str = ""  # "good", "warning" or "bad": how the figure is coloured
+    note: str = ""
+
+
+@dataclass
+class Home:
+    traffic: list[Figure]
+    failing_contracts: list[Figure]
+    troubled_actions: list[Figure]
+    refusals: list[Figure]
+    landscape: list[tuple[str, str, list[Figure]]] = field(default_factory=list)
+
+    @property
+    def all_right(self) -> bool:
+        landscape_bad = any(f.tone == "bad" and f.value for _, _, figures in self.landscape for f in figures)
+        return not (self.failing_contracts or self.troubled_actions or landscape_bad)
+
+
+def _url(name: str, **query: object) -> str:
+    return reverse(f"admin:{name}_changelist") + (f"?{urlencode(query)}" if query else "")
+
+
+def home(*, now: datetime) -> Home:
+    since = now - WINDOW
+    since_text = since.isoformat(timespec="seconds")
+    states = delivery.outcome_counts(since=since)
+    deliveries = "delivery_execution"
+    failed = states.get(Execution.State.ERROR, 0)
+    retrying = states.get(Execution.State.FAILED, 0)
+    traffic = [
+        Figure(
+            "events received", ingest.received_count(since=since),
+            _url("ingest_receivedevent", recorded_at__gte=since_text),
+        ),
+        Figure(
+            "delivered", states.get(Execution.State.COMPLETED, 0),
+            _url(deliveries, state__exact="completed", created_at__gte=since_text), "good",
+        ),
+        Figure(
+            "waiting to be retried", retrying,
+            _url(deliveries, state__exact="failed", created_at__gte=since_text), "warning" if retrying else "",
+        ),
+        Figure(
+            "failed for good", failed,
+            _url(deliveries, state__exact="error", created_at__gte=since_text), "bad" if failed else "",
+        ),
+    ]  # fmt: skip
+    failing = [
+        Figure(str(contract), count, _url(deliveries, contract__id__exact=contract.pk, state__exact="error"), "bad")
+        for contract, count in delivery.failing_contracts(since=since)
+    ]
+    troubled = [
+        Figure(
+            str(action),
+            None,
+            reverse("admin:hub_action_change", args=[action.pk]),
+            "bad" if action.disabled_at else "warning",
+            f"Disabled: {action.disabled_reason}"
+            if action.disabled_at
+            else "Paused: its endpoint keeps failing, Junction tries it again now and then.",
+        )
+        for action in delivery.troubled_actions()
+    ]
+    refusals = [
+        Figure(name, count, _url("ingest_refusedrequest", **({"system__id__exact": pk} if pk else {})), "warning")
+        for name, pk, count in ingest.refused_by_system(since=since)
+    ]
+    counts = landscape.health_counts()
+    tones = {"critical": "bad", "warning": "warning", "passing": "good", "unknown": ""}
+    health = []
+    for model, label in LANDSCAPE:
+        name = f"landscape_{model}"
+        figures = [Figure(s, counts[model].get(s, 0), _url(name, health__exact=s), tones[s]) for s in HEALTHS]
+        health.append((label, _url(name), figures))
+    return Home(traffic, failing, troubled, refusals, health)
