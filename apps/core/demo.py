@@ -1,9 +1,7 @@
 """The demo admin login and the demo configuration that the one-command start sets up."""
 
-import json
 import re
 import secrets
-import shlex
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -96,8 +94,7 @@ def demo_send_command(*, base_url: str, key: str | None) -> str | None:
     event_type = EventType.objects.select_related("system").filter(identifier=DEMO_EVENT_TYPE).first()
     if event_type is None:
         return None
-    how = how_to_send(base_url=base_url, system=event_type.system, event_type=event_type, key=key or "")
-    if how.body:
-        return how.curl
-    # Nothing received yet, so how_to_send's example body is {}, which the demo's schema refuses.
-    return how.curl.removesuffix(shlex.quote("{}")) + shlex.quote(json.dumps(DEMO_ORDER))
+    how = how_to_send(
+        base_url=base_url, system=event_type.system, event_type=event_type, key=key or "", example=DEMO_ORDER
+    )
+    return how.curl

@@ -110,7 +110,11 @@ class ExecutionAdmin(LiveAdminMixin, ReadOnlyAdmin):
     list_display = ["created_at", "contract", "event_type", "badge", "tries_count", "short_error", "correlation"]
     list_filter = ["state", "contract", "action__system", "created_at"]
     list_select_related = ["contract", "action"]
-    search_fields = ["=id", "=event_id", "=correlation_id", "contract__name", "event_type"]
+    search_fields = ["event_type"]  # searched by selectors.execution_search
+    search_help_text = (
+        "An execution, event or request (correlation) id, a contract's name, an event type, "
+        f"or any text of the event itself (events of the last {selectors.PAYLOAD_SEARCH_DAYS} days)."
+    )
     date_hierarchy = "created_at"
     fields = [
         "badge", "contract", "action", "event_type", "event_id", "correlation", "tries_count",
@@ -130,6 +134,10 @@ class ExecutionAdmin(LiveAdminMixin, ReadOnlyAdmin):
     @admin.display(description="state", ordering="state")
     def badge(self, execution: Execution) -> str:
         return state_badge(execution)
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str) -> tuple:
+        term = search_term.strip()
+        return (selectors.execution_search(queryset, term) if term else queryset), False
 
     @admin.display(description="the event it delivers")
     def incoming_event(self, execution: Execution) -> str:

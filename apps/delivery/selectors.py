@@ -1,8 +1,13 @@
-from datetime import datetime
+from contextlib import suppress
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from apps.delivery.models import Execution
+from apps.eventstore.models import EventRecord
+from apps.eventstore.selectors import first_position_since
 from apps.hub.models import Action, Contract
 
 FINISHED = [Execution.State.COMPLETED, Execution.State.ERROR]
@@ -17,6 +22,22 @@ def execution_list(*, state: str | None = None, contract: str | None = None, sys
     if system:
         executions = executions.filter(action__system__identifier=system)
     return executions
+
+
+#: How far back a search looks into events' payloads: every search reads them all, so it is bounded.
+PAYLOAD_SEARCH_DAYS = 7
+
+
+def execution_search(executions: QuerySet, term: str) -> QuerySet:
+    """Executions whose own, event or correlation id is ``term``, whose contract or event type contains it,
+    or whose event (of the last ``PAYLOAD_SEARCH_DAYS`` days) holds it anywhere in its payload."""
+    matches = Q(contract__name__icontains=term) | Q(event_type__icontains=term)
+    with suppress(ValueError):
+        wanted = UUID(term)
+        matches |= Q(id=wanted) | Q(event_id=wanted) | Q(correlation_id=wanted)
+    recent = first_position_since(timezone.now() - timedelta(days=PAYLOAD_SEARCH_DAYS))
+    holding = EventRecord.objects.filter(position__gte=recent, data__icontains=term).values("event_id")
+    return executions.filter(matches | Q(event_id__in=holding))
 
 
 def with_outcome_counts(contracts: QuerySet) -> QuerySet:

@@ -592,6 +592,8 @@ class ContractAdmin(ConfiguredAdmin):
         if request.method == "POST" and form.is_valid():
             context = {**context, "body": form.cleaned_data["body"]}
             result = contract_test(contract=contract, context=context, send_it=form.cleaned_data["send_it"])
+        elif request.method == "GET" and chosen:  # a sample is previewed as soon as it is chosen
+            result = contract_test(contract=contract, context=context, send_it=False)
         return self.render_page(
             request,
             contract,

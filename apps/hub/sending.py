@@ -25,8 +25,11 @@ class HowToSend:
     curl: str
 
 
-def how_to_send(*, base_url: str, system: System, event_type: EventType | None = None, key: str = "") -> HowToSend:
-    """With ``key`` the example is ready to run; without it, it says where the key goes."""
+def how_to_send(
+    *, base_url: str, system: System, event_type: EventType | None = None, key: str = "", example: Any = None
+) -> HowToSend:
+    """With ``key`` the example is ready to run; without it, it says where the key goes. The example body
+    is the last one received, else ``example``, else ``{}``."""
     key = key or KEY_PLACEHOLDER
     if system.identifier == AGENTS_SYSTEM:
         url, header = f"{base_url}/api/v1/collect", "X-Trento-Apikey"
@@ -36,7 +39,7 @@ def how_to_send(*, base_url: str, system: System, event_type: EventType | None =
         url, header = f"{base_url}/api/v1/events/{identifier}", "X-API-Key"
         body = last_received_body(event_type) if event_type else None
         if body is None:
-            body = {}
+            body = {} if example is None else example
     text = json.dumps(body, ensure_ascii=False)
     curl = (
         f"curl -X POST {shlex.quote(url)} \\\n  -H 'Content-Type: application/json' \\\n"

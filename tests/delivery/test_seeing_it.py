@@ -83,6 +83,24 @@ def test_the_admin_lists_and_filters_executions(admin_client, failed):
     assert "0 executions" in completed.content.decode()
 
 
+def test_executions_are_found_by_any_of_their_ids_and_by_what_their_event_says(admin_client, client, wiring):
+    first = route_and_try(client, wiring, {"id": 7, "customer": {"email": "Ada@Example.org"}})
+    second = route_and_try(client, wiring, {"id": 8, "customer": {"email": "grace@example.org"}})
+
+    def found(term: str) -> set:
+        listing = admin_client.get("/admin/delivery/execution/", {"q": term})
+        assert listing.status_code == 200
+        return {execution.pk for execution in listing.context["cl"].result_list}
+
+    assert found(str(first.event_id)) == {first.pk}
+    assert found(str(second.pk)) == {second.pk}
+    assert found(str(first.correlation_id)) == {first.pk}
+    assert found("ada@example") == {first.pk}  # any text of the payload, in any case
+    assert found("example.org") == {first.pk, second.pk}
+    assert found("00000000-0000-0000-0000-000000000000") == set()
+    assert found("customer created") == {first.pk, second.pk}  # the event type
+
+
 def test_bulk_replay_from_the_admin(admin_client, failed):
     response = admin_client.post(
         "/admin/delivery/execution/", {"action": "replay_selected", "_selected_action": [str(failed.pk)]}, follow=True
