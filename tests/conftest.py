@@ -45,6 +45,16 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     worker.stop()
 
 
+@pytest.fixture
+def web(tmp_path, transactional_db):
+    """The web server as `make run` starts it, on the test database (live pages poll every 50 ms)."""
+    from tests.processes import start_web
+
+    server, base = start_web(log_path=tmp_path / "web.log", extra_env={"LIVE_POLL_SECONDS": "0.05"})
+    yield base
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def _empty_shared_cache(request):
     """Each test that uses the database starts with an empty shared cache: Redis keeps what a test

@@ -108,6 +108,32 @@ def start_beat(*, log_path: Path, schedule_path: Path, extra_env: dict[str, str]
     return ManagedProcess(argv, log_path=log_path, env=env)
 
 
+def start_web(*, log_path: Path, extra_env: dict[str, str] | None = None) -> tuple[ManagedProcess, str]:
+    """The web server as `make run` starts it (websockets included), on the test database; and its URL."""
+    from apps.core.launcher import MANAGE_PY, web_server_argv
+
+    env = {**os.environ, "DATABASE_URL": suite_database_url(), **(extra_env or {})}
+    subprocess.run([sys.executable, MANAGE_PY, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    port = free_port()
+    server = ManagedProcess(web_server_argv(host="127.0.0.1", port=port, workers=1), log_path=log_path, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(base), timeout=60, what="the web server")
+    except AssertionError:
+        server.stop()
+        raise AssertionError(f"the web server did not start:\n{server.output()}") from None
+    return server, base
+
+
+def _answers(base: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
+    except requests.RequestException:
+        return False
+
+
 SHOP = """
 from tests.hub import factories
 shop, key = factories.producer_with_key("Shop")

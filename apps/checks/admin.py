@@ -316,19 +316,18 @@ class ExecutionAdmin(LiveAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None):
         execution = self.get_object(request, object_id)
-        checks = []
-        if execution is not None and execution.result_data:
-            for result in execution.result_data["check_results"]:
-                check = check_get(result["check_id"])
-                checks.append(
-                    {
-                        **result,
-                        "name": render_markdown(check.name) if check else "",
-                        "badge": result_badge(result["result"]),
-                        "agents": json.dumps(result["agents_check_results"], indent=2),
-                    }
-                )
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "check_results": checks})
+        result = execution.result_data if execution is not None else None
+        checks = check_results_display(result) if result else []
+        for check in checks:
+            found = check_get(check["check_id"])
+            check["name"] = render_markdown(found.name) if found else ""
+            check["url"] = reverse("admin:checks_catalog_check", args=[check["check_id"]]) if found else ""
+        extra_context = {
+            **(extra_context or {}),
+            "check_results": checks,
+            "result_json": json.dumps(result, indent=2, ensure_ascii=False) if result else "",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def start_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):

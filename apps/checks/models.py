@@ -44,6 +44,7 @@ class Execution(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = "check run"
         constraints = [
             models.UniqueConstraint(
                 fields=["group_id"], condition=Q(status="running"), name="checks_one_running_execution_per_group"

@@ -38,6 +38,7 @@ class Execution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event_id", "contract"], name="delivery_one_execution_per_event_contract")
         ]
+        verbose_name, verbose_name_plural = "delivery", "deliveries"  # what people call it; "execution" in code
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["action", "state", "next_attempt_at"], name="delivery_due_per_action"),
@@ -141,6 +142,7 @@ class ReplayJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "replay"
 
     def __str__(self) -> str:
         return f"replay of {self.total} executions ({self.get_state_display().lower()})"

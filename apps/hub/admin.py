@@ -33,7 +33,7 @@ from apps.hub.forms import (
 )
 from apps.hub.models import BUILTIN_SYSTEMS, Action, ApiKey, Configured, Contract, EventType, System
 from apps.hub.outbound import TestSendResult, action_test_send, contract_test, event_context, sample_context
-from apps.hub.samples import event_samples, sample_fields
+from apps.hub.samples import event_samples, sample_fields, schema_from_samples
 from apps.hub.sending import HowToSend, how_to_send
 from apps.hub.services import action_signing_secret_rotate, api_key_create, api_key_revoke, oauth_client_create
 
@@ -358,7 +358,14 @@ class EventTypeAdmin(ConfiguredAdmin):
         if event_type is not None:
             base_url = request.build_absolute_uri("/").rstrip("/")
             how = how_to_send(base_url=base_url, system=event_type.system, event_type=event_type)
-            extra_context = {"how": how, "how_id": "event", "system": event_type.system, **(extra_context or {})}
+            schema = schema_from_samples(event_type)
+            extra_context = {
+                "how": how,
+                "how_id": "event",
+                "system": event_type.system,
+                "schema_from_samples": pretty_json(schema) if schema else None,
+                **(extra_context or {}),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="schema", boolean=True)

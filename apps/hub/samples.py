@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from genson import SchemaBuilder
+
 from apps.eventstore import store
 from apps.eventstore.store import RecordedEvent
 from apps.hub.models import EventType
@@ -45,6 +47,18 @@ class SampleField:
 
 def event_samples(event_type: EventType, *, limit: int = SAMPLES) -> list[RecordedEvent]:
     return store.latest_of_type(event_type.identifier, limit=limit)
+
+
+def schema_from_samples(event_type: EventType) -> dict[str, Any] | None:
+    """A JSON Schema that the bodies of the last events received all match (None when none was received):
+    a start people tighten, rather than one they write from nothing."""
+    samples = event_samples(event_type)
+    if not samples:
+        return None
+    builder = SchemaBuilder(schema_uri=None)
+    for event in samples:
+        builder.add_object(event_context(event)["body"])
+    return builder.to_schema()
 
 
 def sample_fields(event: RecordedEvent) -> list[SampleField]:

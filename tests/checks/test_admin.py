@@ -155,7 +155,9 @@ def test_an_execution_is_started_from_the_admin_and_its_result_shown(admin_clien
     assert execution.checks == ["156F64"]
     assert 'id="check-results"' in page
     assert "passing" in page
-    assert AGENT_B in page
+    assert f"<td><code>{AGENT_B}</code></td>" in page  # each agent a row of the check's table
+    assert "<code>corosync_token_timeout</code> = <code>30000</code>" in page  # the facts it had
+    assert '<a href="/admin/checks/catalogcheck/156F64/"><code>156F64</code></a>' in page
     assert "Start an execution" in listing
 
 

@@ -139,6 +139,8 @@ def test_refused_requests_are_kept_per_system_without_credentials(admin_client, 
     assert "no_such_event" in page
     assert key not in page
     assert "wrong-key" not in page
+    system_page = admin_client.get(f"/admin/hub/system/{order_placed.system_id}/change/").content.decode()
+    assert f"/admin/ingest/refusedrequest/?system__id__exact={order_placed.system_id}" in system_page
 
 
 def test_a_refusal_names_the_system_of_the_event_even_when_the_key_is_wrong(client, shop):

@@ -130,3 +130,37 @@ def test_a_template_default_stands_in_for_a_missing_value_and_the_value_wins_whe
 def test_a_default_that_is_not_json_is_refused_when_the_action_is_saved():
     with pytest.raises(templating.TemplateError, match="default"):
         templating.validate({"note": "{{ $.body.note ?? none }}"})
+
+
+def test_a_schema_written_from_the_events_received_accepts_their_like_and_refuses_the_rest(admin_client, client, shop):
+    order_placed, key = shop
+    receive(client, key, order_placed.identifier, ORDER)
+    receive(client, key, order_placed.identifier, {**ORDER, "paid": False, "note": "gift"})
+
+    page = admin_client.get(reverse("admin:hub_eventtype_change", args=[order_placed.pk]))
+    schema = json.loads(page.context["schema_from_samples"])
+    assert "Write a schema from the events received" in page.content.decode()
+    assert schema["properties"]["order"]["properties"]["id"] == {"type": "integer"}
+    assert "note" not in schema["required"]  # only one event had it
+    order_placed.payload_schema = schema
+    order_placed.full_clean()
+    order_placed.save()
+
+    receive(client, key, order_placed.identifier, {**ORDER, "order": {"id": 7, "total": 1, "lines": []}})
+    refused = client.post(
+        f"/api/v1/events/{order_placed.identifier}",
+        data=json.dumps({**ORDER, "order": {"id": "seven"}}),
+        content_type="application/json",
+        HTTP_X_API_KEY=key,
+    )
+    assert refused.status_code == 422
+    assert "order" in json.dumps(refused.json()["error"])
+
+
+def test_an_event_never_received_offers_no_schema(admin_client, shop):
+    order_placed, _ = shop
+
+    page = admin_client.get(reverse("admin:hub_eventtype_change", args=[order_placed.pk]))
+
+    assert page.context["schema_from_samples"] is None
+    assert "Write a schema from the events received" not in page.content.decode()

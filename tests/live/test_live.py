@@ -1,47 +1,19 @@
 """Live admin pages: the real web server's websockets, and a page in Chromium that changes by itself."""
 
-import os
-import subprocess
-import sys
 
 import pytest
-import requests
 from selenium.webdriver.support.ui import WebDriverWait
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from apps.core.launcher import MANAGE_PY, web_server_argv
 from apps.eventstore.commands import dispatch
 from apps.landscape.commands import build
 from tests.browser import BROWSER_TEST, Admin
 from tests.discovery.agents import agent_api_key, post, settle
 from tests.discovery.support import load
 from tests.landscape.test_end_to_end import HANA_CLUSTER
-from tests.processes import ManagedProcess, free_port, suite_database_url, wait_for
 
 pytestmark = BROWSER_TEST
-
-
-@pytest.fixture
-def web(tmp_path, transactional_db):
-    """The web server as `make run` starts it, on the test database."""
-    env = {**os.environ, "DATABASE_URL": suite_database_url(), "LIVE_POLL_SECONDS": "0.05"}
-    subprocess.run([sys.executable, MANAGE_PY, "collectstatic", "--noinput", "-v0"], env=env, check=True)
-    port = free_port()
-    server = ManagedProcess(
-        web_server_argv(host="127.0.0.1", port=port, workers=1), log_path=tmp_path / "web.log", env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _up(base), timeout=60, what="the web server")
-    yield base
-    server.stop()
-
-
-def _up(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
-    except requests.RequestException:
-        return False
 
 
 def _live(browser) -> None:
