@@ -1,6 +1,5 @@
 """Live admin pages: the real web server's websockets, and a page in Chromium that changes by itself."""
 
-
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 from websockets.exceptions import InvalidStatus

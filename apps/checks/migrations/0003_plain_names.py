@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checks', '0002_checks_events'),
+        ("checks", "0002_checks_events"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='execution',
-            options={'ordering': ['-started_at'], 'verbose_name': 'check run'},
+            name="execution",
+            options={"ordering": ["-started_at"], "verbose_name": "check run"},
         ),
     ]

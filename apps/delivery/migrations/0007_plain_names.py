@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0006_alter_try_options'),
+        ("delivery", "0006_alter_try_options"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='execution',
-            options={'ordering': ['-created_at'], 'verbose_name': 'delivery', 'verbose_name_plural': 'deliveries'},
+            name="execution",
+            options={"ordering": ["-created_at"], "verbose_name": "delivery", "verbose_name_plural": "deliveries"},
         ),
         migrations.AlterModelOptions(
-            name='replayjob',
-            options={'ordering': ['-created_at'], 'verbose_name': 'replay'},
+            name="replayjob",
+            options={"ordering": ["-created_at"], "verbose_name": "replay"},
         ),
     ]
