@@ -118,14 +118,14 @@ def start_web(*, log_path: Path, extra_env: dict[str, str] | None = None) -> tup
     server = ManagedProcess(web_server_argv(host="127.0.0.1", port=port, workers=1), log_path=log_path, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(base), timeout=60, what="the web server")
+        wait_for(lambda: _serving(base), timeout=60, what="the web server")
     except AssertionError:
         server.stop()
         raise AssertionError(f"the web server did not start:\n{server.output()}") from None
     return server, base
 
 
-def _answers(base: str) -> bool:
+def _serving(base: str) -> bool:
     import requests
 
     try:

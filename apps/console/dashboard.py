@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.delivery import selectors as delivery
 from apps.delivery.models import Execution
+from apps.hub import selectors as hub
 from apps.ingest import selectors as ingest
 from apps.landscape import selectors as landscape
 
@@ -26,6 +27,13 @@ class Figure:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Step:
+    text: str
+    url: str
+    done: bool
+
+
 @dataclass
 class Home:
     traffic: list[Figure]
@@ -33,6 +41,8 @@ class Home:
     troubled_actions: list[Figure]
     refusals: list[Figure]
     landscape: list[tuple[str, str, list[Figure]]] = field(default_factory=list)
+    #: The steps to a first integration, until one exists.
+    getting_started: list[Step] = field(default_factory=list)
 
     @property
     def all_right(self) -> bool:
@@ -96,4 +106,22 @@ def home(*, now: datetime) -> Home:
         name = f"landscape_{model}"
         figures = [Figure(s, counts[model].get(s, 0), _url(name, health__exact=s), tones[s]) for s in HEALTHS]
         health.append((label, _url(name), figures))
-    return Home(traffic, failing, troubled, refusals, health)
+    return Home(traffic, failing, troubled, refusals, health, getting_started())
+
+
+def getting_started() -> list[Step]:
+    """What to do next to wire a first integration; nothing once a contract of one's own exists."""
+    done = hub.setup_progress()
+    if done["contract"]:
+        return []
+    return [
+        Step("Add the system that sends events (role: producer), e.g. your web shop.",
+             reverse("admin:hub_system_add"), done["producer"]),
+        Step("Add the event it sends, e.g. “order placed”.", reverse("admin:hub_eventtype_add"), done["event"]),
+        Step("Create an API key for it (on the system's page) and send one event: the event's page gives the "
+             "request to paste.", _url("hub_system"), done["key"]),
+        Step("Add the system that receives (role: subscriber) and its action: where Junction sends the request, "
+             "with fields picked from the event you sent.", reverse("admin:hub_action_add"), done["subscriber_action"]),
+        Step("Add a contract: WHEN that event happens THEN do that action. Test it on the event you sent.",
+             reverse("admin:hub_contract_add"), False),
+    ]  # fmt: skip

@@ -85,6 +85,10 @@ def secret_once_response(
     )
 
 
+#: One-line boxes whose values are long: URL templates, conditions.
+WIDE_FIELDS = {"url", "condition", "oauth_token_url", "ordering_key"}
+
+
 class ConfiguredAdmin(admin.ModelAdmin):
     """Common to systems, events, actions and contracts."""
 
@@ -97,7 +101,10 @@ class ConfiguredAdmin(admin.ModelAdmin):
             kwargs.update(form_class=PrettyJSONField, empty_value=None if db_field.null else db_field.get_default())
         elif isinstance(db_field, models.URLField):
             kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in WIDE_FIELDS:
+            field.widget.attrs["class"] = "vTextField hub-wide"
+        return field
 
     def get_readonly_fields(self, request: HttpRequest, obj: Configured | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
@@ -307,7 +314,7 @@ class SystemAdmin(ConfiguredAdmin):
 class MadeByFilter(admin.SimpleListFilter):
     """Your own events first: the built-in systems' events (landscape, checks, Junction's own) only on request."""
 
-    title = "made by"
+    title = "origin"
     parameter_name = "made_by"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:

@@ -43,6 +43,8 @@ class PrettyJSONField(forms.JSONField):
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
+        if value is None or value == self.empty_value:
+            return ""  # an empty box (which means the same) rather than null or {} to puzzle over
         return pretty_json(value)
 
 

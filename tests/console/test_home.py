@@ -43,6 +43,33 @@ def test_an_empty_hub_is_all_right(admin_client):
     assert "None: every contract delivered or is still trying." in page
 
 
+def steps(page: str) -> list[tuple[bool, str]]:
+    """The getting-started steps: (done, where the step's link goes or '')."""
+    block = page.split('id="home-getting-started"')[1].split("</ol>")[0] if "home-getting-started" in page else ""
+    return [
+        (done == ' class="done"', href or "")
+        for done, href in re.findall(r'<li( class="done"|)[^>]*>(?:<a href="([^"]+)">)?', block.replace(' class=""', ""))
+    ]
+
+
+def test_a_new_hub_says_how_to_wire_a_first_integration_step_by_step(admin_client):
+    assert steps(admin_client.get("/admin/").content.decode()) == [
+        (False, "/admin/hub/system/add/"),
+        (False, "/admin/hub/eventtype/add/"),
+        (False, "/admin/hub/system/"),
+        (False, "/admin/hub/action/add/"),
+        (False, "/admin/hub/contract/add/"),
+    ]
+
+    factories.producer_with_key("Web shop")
+    done = [finished for finished, _ in steps(admin_client.get("/admin/").content.decode())]
+    assert done == [True, False, True, False, False]  # a producer with a key, no event yet
+
+
+def test_the_steps_go_once_a_contract_of_ones_own_exists(admin_client, shop):
+    assert steps(admin_client.get("/admin/").content.decode()) == []
+
+
 def test_the_home_page_counts_the_last_day_and_links_to_the_lists_behind(admin_client, client, shop):
     key, order_placed, contract = shop
     for number in range(3):
