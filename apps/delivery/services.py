@@ -202,7 +202,7 @@ def _endpoints_record(done: Sequence["Done"], now: datetime) -> None:
         endpoint.failing_since = endpoint.failing_since or now
         endpoint.last_error = item.error[:2000]
         if item.result.status == 410:
-            disable[action.pk] = "The endpoint answered 410 Gone: it no longer exists."
+            disable[action.pk] = f"{action.system.name} answered 410 Gone: the endpoint no longer exists."
         elif now - endpoint.failing_since >= timedelta(seconds=settings.DELIVERY_DISABLE_AFTER_SECONDS):
             hours = settings.DELIVERY_DISABLE_AFTER_SECONDS / 3600
             disable[action.pk] = f"Every delivery has failed for {hours:g} hours (last: {endpoint.last_error})."
@@ -378,7 +378,8 @@ def _filled(item: Done) -> Try:
     attempt.request_url = _storable(shown.get("url", ""))
     attempt.request_headers = {k: _storable(v) for k, v in shown.get("headers", {}).items()}
     attempt.request_body = _storable(shown.get("body", ""))
-    error = item.error or (answered(result.status) if result is not None and not result.ok else "")
+    refused = result is not None and not result.ok
+    error = item.error or (answered(result.status, item.claim.action.system.name) if refused else "")
     attempt.error = _storable(error)
     if result is not None:
         attempt.duration_ms = result.duration_ms
@@ -389,13 +390,13 @@ def _filled(item: Done) -> Try:
     return attempt
 
 
-def answered(status: int) -> str:
-    """A refusing answer in plain words: "The endpoint answered 503 Service Unavailable."."""
+def answered(status: int, system: str) -> str:
+    """A refusing answer in plain words: "ERP answered 503 Service Unavailable."."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "(a status HTTP does not define)"
-    return f"The endpoint answered {status} {phrase}."
+    return f"{system} answered {status} {phrase}."
 
 
 def _storable(text: str) -> str:

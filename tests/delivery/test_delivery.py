@@ -86,7 +86,7 @@ def test_a_server_error_is_retried_later_with_backoff(client, wiring, subscriber
     execution = route_and_try(client, wiring)
 
     assert execution.state == Execution.State.FAILED
-    assert execution.last_error == "The endpoint answered 503 Service Unavailable."
+    assert execution.last_error == "ERP answered 503 Service Unavailable."
     assert 1.9 <= (execution.next_attempt_at - timezone.now()).total_seconds() <= 2.1
     assert deliver_due() == 0  # not due yet
 
@@ -100,7 +100,7 @@ def test_a_client_error_is_not_retried_and_emits_execution_failed(client, wiring
     assert execution.tries_count == 1
     (failed,) = store.read_stream(f"execution-{execution.pk}")
     assert failed.type == "ExecutionFailed"
-    assert failed.data["error"] == "The endpoint answered 400 Bad Request."
+    assert failed.data["error"] == "ERP answered 400 Bad Request."
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,7 @@ def test_an_endpoint_that_answers_410_disables_its_action_until_enabled_again(cl
     time.sleep(1.5)
 
     action.refresh_from_db()
-    assert action.disabled_reason == "The endpoint answered 410 Gone: it no longer exists."
+    assert action.disabled_reason == "ERP answered 410 Gone: the endpoint no longer exists."
     (disabled,) = [e for e in store.read_stream(f"action-{action.pk}")]
     assert disabled.type == "ActionDisabled"
     assert disabled.data["action"] == action.identifier

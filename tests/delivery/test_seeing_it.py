@@ -80,7 +80,7 @@ def test_the_admin_lists_and_filters_executions(admin_client, failed):
     completed = admin_client.get("/admin/delivery/execution/", {"state__exact": "completed"})
 
     assert "Error (gave up)" in errors.content.decode()
-    assert "0 executions" in completed.content.decode()
+    assert "0 deliveries" in completed.content.decode()
 
 
 def test_executions_are_found_by_any_of_their_ids_and_by_what_their_event_says(admin_client, client, wiring):
@@ -140,6 +140,6 @@ def test_the_execution_page_reads_plainly_once_it_gave_up(admin_client, client, 
     assert "Failed, gave up" in page
     assert "Failed, will retry" not in page
     assert "Next attempt at" not in page
-    assert "The endpoint answered 503 Service Unavailable." in page
+    assert "ERP answered 503 Service Unavailable." in page
     assert "&quot;name&quot;: &quot;Ada&quot;" in page  # the event it delivers
     assert localtime(execution.created_at).strftime("%Y-%m-%d %H:%M:%S") in page
