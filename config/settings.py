@@ -281,7 +281,10 @@ AUTH_FAILURE_WINDOW_SECONDS = env.int("AUTH_FAILURE_WINDOW_SECONDS", default=60)
 
 # --- Ingest -----------------------------------------------------------------------------------
 INGEST_MAX_BODY_BYTES = env.int("INGEST_MAX_BODY_BYTES", default=1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = INGEST_MAX_BODY_BYTES + 1024
+#: A batch (POST /api/v1/events): at most this many events, in a body of at most this many bytes.
+INGEST_BATCH_MAX_EVENTS = env.int("INGEST_BATCH_MAX_EVENTS", default=500)
+INGEST_BATCH_MAX_BYTES = env.int("INGEST_BATCH_MAX_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(INGEST_MAX_BODY_BYTES, INGEST_BATCH_MAX_BYTES) + 1024
 #: Refused webhook requests kept per system, for the admin's "Refused requests" (newest first).
 INGEST_REFUSALS_KEPT = env.int("INGEST_REFUSALS_KEPT", default=200)
 

@@ -330,6 +330,58 @@ def append_many(appends: Sequence[tuple[str, Sequence[NewEvent], Causation]]) ->
     return recorded
 
 
+_PG_START_STREAMS = (
+    f"INSERT INTO {TABLE} (tx, stream_id, stream_version, event_type, schema_version, data, event_id, "
+    "cause_id, correlation_id, actor, recorded_at) "
+    "SELECT pg_current_xact_id()::text::bigint, new.e ->> 'stream', 1, new.e ->> 'type', "
+    "(new.e ->> 'version')::int, new.e -> 'data', (new.e ->> 'id')::uuid, (new.e ->> 'cause')::uuid, "
+    "(new.e ->> 'correlation')::uuid, new.e ->> 'actor', %s::timestamptz "
+    "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS new (e, number) ORDER BY new.number "
+    "RETURNING event_id, position, tx"
+)
+
+
+def start_streams(starts: Sequence[tuple[str, NewEvent, Causation]]) -> list[RecordedEvent]:
+    """Start many streams, each with its one event, in the caller's transaction: a batch of received
+    events. On PostgreSQL it is one statement whatever the batch's size. A stream that exists already
+    raises ``ConcurrencyError`` and nothing is written."""
+    if not starts:
+        return []
+    if not _is_postgresql():
+        with transaction.atomic(savepoint=False):
+            return [
+                event
+                for stream_id, event, causation in starts
+                for event in append(stream_id, [event], expected_version=0, causation=causation)
+            ]
+    now = timezone.now()
+    versions = {event.type: schema.current_version(event.type) for _, event, _ in starts}
+    batch = [
+        {
+            "stream": stream_id, "type": event.type, "version": versions[event.type], "data": event.data,
+            "id": str(event.event_id), "cause": causation.cause_id and str(causation.cause_id),
+            "correlation": str(causation.correlation_id), "actor": causation.actor,
+        }
+        for stream_id, event, causation in starts
+    ]  # fmt: skip
+    try:
+        with transaction.atomic(savepoint=False), _cursor() as cursor:
+            cursor.execute(_PG_START_STREAMS, [now, json.dumps(batch, separators=(",", ":"))])
+            inserted = {event_id: (position, tx) for event_id, position, tx in cursor.fetchall()}
+    except IntegrityError as exc:
+        raise ConcurrencyError(starts[0][0], 0, None, "one of the streams exists already") from exc
+    from apps.eventstore.subscriptions import wake_subscribers_on_commit
+
+    wake_subscribers_on_commit(versions)
+    return [
+        RecordedEvent(
+            *inserted[event.event_id], stream_id, 1, event.type, versions[event.type], event.data, event.event_id,
+            causation.cause_id, causation.correlation_id, causation.actor, now,
+        )
+        for stream_id, event, causation in starts
+    ]  # fmt: skip
+
+
 class _Append:
     """One stream's append: its statement and parameters, and the events as recorded from its rows."""
 

@@ -21,45 +21,33 @@ ERRORS = {
 }
 
 
-class EventReceiveApi(APIView):
-    """The webhook producers send events to."""
+class ProducerApi(APIView):
+    """What producers call: authenticated by their API key or OAuth2 token; every refusal but a 429 kept."""
 
     authentication_classes = []
     permission_classes = []
+    #: What a refusal is recorded under when the URL names no event.
+    refused_as = ""
 
-    class AcceptedSerializer(serializers.Serializer):
-        event_id = serializers.UUIDField()
-        status = serializers.CharField()
-
-    @extend_schema(
-        operation_id="events_receive",
-        summary="Send an event",
-        description="Authenticate with the X-API-Key header, the access_key query parameter or an OAuth2 bearer "
-        "token. The event is stored before the answer: 202 means it will not be lost.",
-        request=OpenApiTypes.OBJECT,
-        parameters=[
-            OpenApiParameter("X-API-Key", str, OpenApiParameter.HEADER, required=False),
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
-            OpenApiParameter("access_key", str, OpenApiParameter.QUERY, required=False),
-        ],
-        responses={202: AcceptedSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
-    )
-    def post(self, request: Request, identifier: str) -> Response:
+    def handle_post(self, request: Request, identifier: str = "") -> Response:
         caller = None
         try:
             caller = self._caller(request)
-            return self._receive(request, identifier, caller)
+            return self.receive(request, caller, identifier)
         except ApplicationError as error:
             if error.status_code != 429:  # a flood of those would only repeat the refusals already kept
                 services.refusal_record(
                     error=error,
-                    identifier=identifier,
+                    identifier=identifier or self.refused_as,
                     caller=caller,
                     headers=dict(request.headers),
                     raw_body=request.body,
                     remote_address=request.META.get("REMOTE_ADDR"),
                 )
             raise
+
+    def receive(self, request: Request, caller: services.Caller, identifier: str) -> Response:
+        raise NotImplementedError
 
     def _caller(self, request: Request) -> services.Caller:
         authorization = request.headers.get("Authorization", "")
@@ -72,7 +60,33 @@ class EventReceiveApi(APIView):
             lambda: services.caller_authenticate(api_key=api_key, bearer_token=bearer_token),
         )
 
-    def _receive(self, request: Request, identifier: str, caller: services.Caller) -> Response:
+
+CREDENTIALS = [
+    OpenApiParameter("X-API-Key", str, OpenApiParameter.HEADER, required=False),
+    OpenApiParameter("access_key", str, OpenApiParameter.QUERY, required=False),
+]
+
+
+class EventReceiveApi(ProducerApi):
+    """The webhook producers send events to."""
+
+    class AcceptedSerializer(serializers.Serializer):
+        event_id = serializers.UUIDField()
+        status = serializers.CharField()
+
+    @extend_schema(
+        operation_id="events_receive",
+        summary="Send an event",
+        description="Authenticate with the X-API-Key header, the access_key query parameter or an OAuth2 bearer "
+        "token. The event is stored before the answer: 202 means it will not be lost.",
+        request=OpenApiTypes.OBJECT,
+        parameters=[*CREDENTIALS, OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        responses={202: AcceptedSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
+    )
+    def post(self, request: Request, identifier: str) -> Response:
+        return self.handle_post(request, identifier)
+
+    def receive(self, request: Request, caller: services.Caller, identifier: str) -> Response:
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()
         event_type = services.event_type_for(caller=caller, identifier=identifier)
@@ -90,3 +104,52 @@ class EventReceiveApi(APIView):
         if accepted.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+class EventBatchReceiveApi(ProducerApi):
+    """Many events in one request and one transaction: all stored, or none."""
+
+    refused_as = "(batch)"
+
+    class BatchSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            event = serializers.CharField(help_text="The event's identifier, as in /api/v1/events/<identifier>.")
+            body = serializers.JSONField(required=False, help_text="The event as the producer would POST it alone.")
+            idempotency_key = serializers.CharField(required=False, max_length=services.IDEMPOTENCY_KEY_MAX)
+
+        events = ItemSerializer(many=True)
+
+    class BatchAcceptedSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            event_id = serializers.UUIDField()
+            status = serializers.ChoiceField(["accepted", "replayed"])
+
+        events = ItemSerializer(many=True)
+
+    @extend_schema(
+        operation_id="events_receive_batch",
+        summary="Send many events",
+        description="Up to INGEST_BATCH_MAX_EVENTS (500) events of the caller's system in one request, stored in "
+        "one transaction: all of them or, if any is refused, none (422 batch_refused lists every refused item by "
+        "index). Each event gets its own id and correlation, as if sent alone; an item's idempotency_key works "
+        "as the Idempotency-Key header does for one event. The answer lists the events in the request's order.",
+        request=BatchSerializer,
+        parameters=CREDENTIALS,
+        responses={
+            202: BatchAcceptedSerializer,
+            **{code: OpenApiResponse(description=d) for code, d in ERRORS.items() if code not in (403, 404)},
+        },
+    )
+    def post(self, request: Request) -> Response:
+        return self.handle_post(request)
+
+    def receive(self, request: Request, caller: services.Caller, identifier: str) -> Response:
+        if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_BATCH_MAX_BYTES:
+            raise services.body_too_large(services.settings.INGEST_BATCH_MAX_BYTES)
+        json_content_type_required(request.content_type)
+        items = services.batch_parse(caller=caller, raw_body=request.body)
+        accepted = services.events_receive_batch(
+            caller=caller, items=items, headers=dict(request.headers), query=request.query_params.dict()
+        )
+        events = [{"event_id": a.event_id, "status": "replayed" if a.replayed else "accepted"} for a in accepted]
+        return Response({"events": events}, status=202)

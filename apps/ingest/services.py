@@ -72,8 +72,13 @@ def caller_authenticate(*, api_key: str | None, bearer_token: str | None) -> Cal
 
 
 def event_type_for(*, caller: Caller, identifier: str) -> EventType:
-    event_type = EventType.objects.select_related("system").filter(identifier=identifier, is_active=True).first()
-    if event_type is None or not event_type.system.is_active:
+    event_type = EventType.objects.select_related("system").filter(identifier=identifier).first()
+    return _allowed(caller, identifier, event_type)
+
+
+def _allowed(caller: Caller, identifier: str, event_type: EventType | None) -> EventType:
+    """The event type the caller may send, or the 404 or 403 saying why not."""
+    if event_type is None or not event_type.is_active or not event_type.system.is_active:
         raise ApplicationError("event_not_found", f"There is no active event {identifier!r}.", status_code=404)
     if event_type.system_id != caller.system.pk:
         raise ApplicationError(
@@ -88,23 +93,33 @@ def payload_parse(*, event_type: EventType, raw_body: bytes) -> Any:
     if len(raw_body) > settings.INGEST_MAX_BODY_BYTES:
         raise body_too_large()
     body = json_body(raw_body or b"null", code="body_not_json")
-    if event_type.payload_schema is not None:
-        validator = Draft202012Validator(event_type.payload_schema)
-        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
-        if errors:
-            details = [{"path": error.json_path, "message": error.message} for error in errors[:20]]
-            first = details[0]
-            raise ApplicationError(
-                "schema_mismatch",
-                f"The body does not match the event's schema at {first['path']}: {first['message']}",
-                details=details,
-                status_code=422,
-            )
+    schema_check(event_type, body)
     return body
 
 
-def body_too_large() -> ApplicationError:
-    limit = settings.INGEST_MAX_BODY_BYTES
+def schema_check(event_type: EventType, body: Any, validators: dict[int, Draft202012Validator] | None = None) -> None:
+    """Raise a 422 naming where ``body`` departs from the event's schema (``validators`` caches them by type)."""
+    if event_type.payload_schema is None:
+        return
+    validators = {} if validators is None else validators
+    validator = validators.get(event_type.pk) or validators.setdefault(
+        event_type.pk, Draft202012Validator(event_type.payload_schema)
+    )
+    if validator.is_valid(body):
+        return
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    details = [{"path": error.json_path, "message": error.message} for error in errors[:20]]
+    first = details[0]
+    raise ApplicationError(
+        "schema_mismatch",
+        f"The body does not match the event's schema at {first['path']}: {first['message']}",
+        details=details,
+        status_code=422,
+    )
+
+
+def body_too_large(limit: int | None = None) -> ApplicationError:
+    limit = limit or settings.INGEST_MAX_BODY_BYTES
     return ApplicationError("body_too_large", f"The body is larger than {limit} bytes.", status_code=413)
 
 
@@ -130,12 +145,7 @@ def event_receive(
     if idempotency_key and (earlier := _idempotent_answer(caller.system, idempotency_key)):
         return earlier
     event_id = uuid4()
-    data = {
-        "system": caller.system.identifier,
-        "body": body,
-        "headers": {k: v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS},
-        "query": {k: v for k, v in query.items() if k not in DROPPED_QUERY},
-    }
+    data = _event_data(caller, body, headers, query)
     try:
         with transaction.atomic():
             store.append(
@@ -152,6 +162,112 @@ def event_receive(
             return earlier
         raise
     return Accepted(event_id)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    event_type: EventType
+    body: Any
+    idempotency_key: str | None
+
+
+def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
+    """A batch's events, each checked as the single endpoint checks one; any refused item refuses the
+    whole batch with every item's reason (``details``: index, code, message), so nothing is half-sent."""
+    if len(raw_body) > settings.INGEST_BATCH_MAX_BYTES:
+        raise body_too_large(settings.INGEST_BATCH_MAX_BYTES)
+    batch = json_body(raw_body or b"null", code="body_not_json")
+    events = batch.get("events") if isinstance(batch, dict) else None
+    limit = settings.INGEST_BATCH_MAX_EVENTS
+    if not isinstance(events, list) or not events or len(events) > limit:
+        raise ApplicationError(
+            "batch_invalid",
+            f'Send {{"events": [{{"event": "<event identifier>", "body": {{...}}}}, ...]}} with 1 to {limit} events.',
+            status_code=422,
+        )
+    identifiers = {item.get("event") for item in events if isinstance(item, dict)}
+    known = {
+        event_type.identifier: event_type
+        for event_type in EventType.objects.select_related("system").filter(
+            identifier__in=[i for i in identifiers if isinstance(i, str)]
+        )
+    }
+    items, refused, validators = [], [], {}
+    for index, item in enumerate(events):
+        try:
+            items.append(_batch_item(caller, item, known, validators))
+        except ApplicationError as error:
+            refused.append({"index": index, "code": error.code, "message": error.message})
+    if refused:
+        raise ApplicationError(
+            "batch_refused",
+            f"{len(refused)} of {len(events)} events were refused (the first: #{refused[0]['index']}, "
+            f"{refused[0]['message']}); nothing was stored. Fix them and send the batch again.",
+            details=refused[:100],
+            status_code=422,
+        )
+    return items
+
+
+def _batch_item(caller: Caller, item: Any, known: dict[str, EventType], validators: dict) -> BatchItem:
+    if not isinstance(item, dict) or not isinstance(item.get("event"), str):
+        raise ApplicationError("item_invalid", 'Each event is {"event": "<event identifier>", "body": ...}.')
+    key = item.get("idempotency_key")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= IDEMPOTENCY_KEY_MAX):
+        raise ApplicationError(
+            "invalid_idempotency_key", f"idempotency_key is a text of 1 to {IDEMPOTENCY_KEY_MAX} characters."
+        )
+    event_type = _allowed(caller, item["event"], known.get(item["event"]))
+    schema_check(event_type, item.get("body"), validators)
+    return BatchItem(event_type, item.get("body"), key)
+
+
+def events_receive_batch(
+    *, caller: Caller, items: list[BatchItem], headers: dict[str, str], query: dict[str, str]
+) -> list[Accepted]:
+    """Append a batch's events in one transaction, each as its own stream and correlation, as if each
+    had come alone. An event whose idempotency key was seen before (earlier, or higher in the batch)
+    answers with the first event and is not stored again."""
+    try:
+        return _batch_append(caller, items, headers, query)
+    except IntegrityError:
+        # A concurrent request took one of the idempotency keys first: a second look answers with its event.
+        return _batch_append(caller, items, headers, query)
+
+
+def _batch_append(
+    caller: Caller, items: list[BatchItem], headers: dict[str, str], query: dict[str, str]
+) -> list[Accepted]:
+    keys = {item.idempotency_key for item in items if item.idempotency_key}
+    seen = dict(
+        IdempotencyKey.objects.filter(system=caller.system, key__in=keys).values_list("key", "event_id")
+    ) if keys else {}  # fmt: skip
+    answers, starts, new_keys = [], [], []
+    for item in items:
+        if item.idempotency_key in seen:
+            answers.append(Accepted(seen[item.idempotency_key], replayed=True))
+            continue
+        event_id = uuid4()
+        if item.idempotency_key:
+            seen[item.idempotency_key] = event_id
+            new_keys.append(IdempotencyKey(system=caller.system, key=item.idempotency_key, event_id=event_id))
+        event = NewEvent(item.event_type.identifier, _event_data(caller, item.body, headers, query), event_id)
+        starts.append((stream_for(event_id), event, Causation(correlation_id=event_id, actor=caller.actor)))
+        answers.append(Accepted(event_id))
+    with transaction.atomic():
+        store.start_streams(starts)
+        IdempotencyKey.objects.bulk_create(new_keys)
+    return answers
+
+
+def _event_data(caller: Caller, body: Any, headers: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
+    """A received event as stored: its body, and the request's headers and query without credentials."""
+    return {
+        "system": caller.system.identifier,
+        "body": body,
+        "headers": {k: v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS},
+        "query": {k: v for k, v in query.items() if k not in DROPPED_QUERY},
+    }
 
 
 def _idempotent_answer(system: System, key: str) -> Accepted | None:
