@@ -196,8 +196,8 @@ def the_walk(walk: Walk, subscriber) -> None:
     walk.save()
     walk.open(f"/admin/delivery/execution/{broken.pk}/change/")
     walk.click_text("Replay")
-    walk.until_text("Completed", css=".field-badge")  # the page shows it by itself
+    assert [request.path for request in subscriber.wait_for(2, timeout=60)] == ["/orders/1001", "/orders/1001"]
+    walk.until_text("Completed", css=".field-badge")  # the open page shows it by itself
     walk.shot("replayed")
-    assert [request.path for request in subscriber.wait_for(2)] == ["/orders/1001", "/orders/1001"]
     broken.refresh_from_db()
     assert broken.state == Execution.State.COMPLETED
