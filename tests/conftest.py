@@ -80,7 +80,7 @@ def queries_beyond_the_cache():
         queries: list[str] = []
         with CaptureQueriesContext(connection) as captured:
             yield queries
-        queries.extend(q["sql"] for q in captured.captured_queries if "junction_cache" not in q["sql"])
+        queries.extend(q["sql"] or "" for q in captured.captured_queries if "junction_cache" not in (q["sql"] or ""))
 
     return capture
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
-from apps.hub.models import Action, ApiKey, System
+from apps.hub.models import Action, ApiKey, EventType, System
 
 API_KEY_PREFIX = "jct_"
 #: last_used_at is written at most this often per key, so busy producers do not contend on its row.
@@ -70,6 +70,29 @@ def _cache_keys(key_hash: str) -> tuple[str, str]:
 def api_keys_forget(*, key_hashes: list[str]) -> None:
     """These keys (or their systems) changed: authenticate them from the database again."""
     cache_invalidate([_cache_keys(key_hash)[1] for key_hash in key_hashes])
+
+
+#: Event types are read on every webhook call, so they are cached too, under one version that any change
+#: to an event type or a system drops (`event_types_forget`): such changes are rare.
+EVENT_TYPE_CACHE_SECONDS = 60
+EVENT_TYPES_VERSION = "hub:event-types-version"
+
+
+def event_type_by_identifier(identifier: str) -> EventType | None:
+    """The event type with this identifier (active or not, its system loaded), from the shared cache."""
+    cache_key = f"hub:event-type:{identifier}"
+    event_type, version = cache_get_versioned(cache_key, EVENT_TYPES_VERSION)
+    if event_type is None:
+        event_type = EventType.objects.select_related("system").filter(identifier=identifier).first()
+        if event_type is None:
+            return None  # not cached: made-up identifiers must not fill the cache
+        cache_set_versioned(cache_key, event_type, version, EVENT_TYPE_CACHE_SECONDS)
+    return event_type
+
+
+def event_types_forget() -> None:
+    """An event type or a system changed: read event types from the database again."""
+    cache_invalidate([EVENT_TYPES_VERSION])
 
 
 AGENTS_SYSTEM = "agents"

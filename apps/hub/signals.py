@@ -1,12 +1,13 @@
-"""Keep the API-key authentication cache in step with the keys and their systems, however they change."""
+"""Keep the caches of API keys and event types in step with the keys, event types and systems, however
+they change."""
 
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from apps.hub.models import ApiKey, System
-from apps.hub.services import api_keys_forget
+from apps.hub.models import ApiKey, EventType, System
+from apps.hub.services import api_keys_forget, event_types_forget
 
 
 @receiver([post_save, post_delete], sender=ApiKey, dispatch_uid="hub.api_key_changed")
@@ -16,5 +17,11 @@ def api_key_changed(sender: type[ApiKey], instance: ApiKey, **kwargs: Any) -> No
 
 @receiver([post_save, post_delete], sender=System, dispatch_uid="hub.system_changed")
 def system_changed(sender: type[System], instance: System, **kwargs: Any) -> None:
-    """A cached key carries its system: an edited, deleted or restored system must be read again."""
+    """Cached keys and event types carry their system: an edited, deleted or restored system must be read again."""
     api_keys_forget(key_hashes=list(ApiKey.objects.filter(system_id=instance.pk).values_list("key_hash", flat=True)))
+    event_types_forget()
+
+
+@receiver([post_save, post_delete], sender=EventType, dispatch_uid="hub.event_type_changed")
+def event_type_changed(sender: type[EventType], instance: EventType, **kwargs: Any) -> None:
+    event_types_forget()

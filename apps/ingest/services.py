@@ -15,7 +15,7 @@ from apps.core.api import ApplicationError, json_body
 from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent
 from apps.hub.models import EventType, System
-from apps.hub.services import api_key_authenticate
+from apps.hub.services import api_key_authenticate, event_type_by_identifier
 from apps.ingest.models import IdempotencyKey, RefusedRequest
 
 logger = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ def caller_authenticate(*, api_key: str | None, bearer_token: str | None) -> Cal
 
 
 def event_type_for(*, caller: Caller, identifier: str) -> EventType:
-    event_type = EventType.objects.select_related("system").filter(identifier=identifier).first()
-    return _allowed(caller, identifier, event_type)
+    return _allowed(caller, identifier, event_type_by_identifier(identifier))
 
 
 def _allowed(caller: Caller, identifier: str, event_type: EventType | None) -> EventType:

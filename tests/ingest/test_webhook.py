@@ -122,6 +122,34 @@ def test_a_cached_key_is_authenticated_without_a_query(crm, queries_beyond_the_c
     assert queries == []
 
 
+def test_a_known_event_is_received_with_one_query_the_append(client, crm, queries_beyond_the_cache):
+    _, key, event = crm
+    assert post(client, event.identifier, GOOD, key).status_code == 202  # key and event type read, cached
+
+    with queries_beyond_the_cache() as queries:
+        assert post(client, event.identifier, GOOD, key).status_code == 202
+
+    # The append only (PostgreSQL's prepared statements are captured without their text).
+    (append,) = [query for query in queries if not query.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert append == "" or "INSERT INTO eventstore_eventrecord" in append
+
+
+def test_an_event_deactivated_or_moved_is_refused_at_once_though_it_was_cached(client, crm):
+    _, key, event = crm
+    assert post(client, event.identifier, GOOD, key).status_code == 202
+
+    event.is_active = False
+    event.save()
+    inactive = post(client, event.identifier, GOOD, key)
+    event.is_active = True
+    event.system = factories.system("ERP")
+    event.save()
+    moved = post(client, event.identifier, GOOD, key)
+
+    assert inactive.status_code == 404
+    assert moved.status_code == 403
+
+
 def test_an_event_of_another_system_is_403(client, crm):
     _, key, _ = crm
     erp = factories.system("ERP")
