@@ -1,6 +1,7 @@
 """The web server's application: HTTP goes to Django once the whole request has arrived (apps/core/asgi.py);
 websockets under /ws/ go to Channels (live updates of the admin's pages)."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -11,7 +12,7 @@ django_http = get_wsgi_application()  # sets Django up before the imports below 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.urls import get_resolver, path  # noqa: E402
 
 from apps.core.asgi import buffered_wsgi  # noqa: E402
 from apps.live.consumers import LiveConsumer  # noqa: E402
@@ -24,3 +25,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What is loaded now (settings, models, every view through the URLs) lives as long as the process: the
+# garbage collector need not scan it again in every full collection, which a busy server runs often.
+get_resolver().url_patterns  # noqa: B018
+gc.freeze()

@@ -24,6 +24,7 @@ that yields exactly what Django's loaders would.
 
 import gc
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -339,6 +340,13 @@ _PG_START_STREAMS = (
     "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS new (e, number) ORDER BY new.number "
     "RETURNING event_id, position, tx"
 )
+
+
+def new_event_ids(count: int) -> list[UUID]:
+    """``count`` random (version 4) UUIDs from one read of the system's randomness: reading it once per
+    id, as ``uuid4`` does, costs more than the rest of receiving an event in a batch."""
+    randomness = os.urandom(16 * count)
+    return [UUID(bytes=randomness[16 * n : 16 * n + 16], version=4) for n in range(count)]
 
 
 def start_streams(starts: Sequence[tuple[str, NewEvent, Causation]]) -> list[RecordedEvent]:

@@ -242,11 +242,12 @@ def _batch_append(
         IdempotencyKey.objects.filter(system=caller.system, key__in=keys).values_list("key", "event_id")
     ) if keys else {}  # fmt: skip
     answers, starts, new_keys = [], [], []
+    event_ids = iter(store.new_event_ids(len(items)))
     for item in items:
         if item.idempotency_key in seen:
             answers.append(Accepted(seen[item.idempotency_key], replayed=True))
             continue
-        event_id = uuid4()
+        event_id = next(event_ids)
         if item.idempotency_key:
             seen[item.idempotency_key] = event_id
             new_keys.append(IdempotencyKey(system=caller.system, key=item.idempotency_key, event_id=event_id))
