@@ -106,25 +106,29 @@ class EventReceiveApi(ProducerApi):
         return response
 
 
+class BatchEventSerializer(serializers.Serializer):
+    event = serializers.CharField(help_text="The event's identifier, as in /api/v1/events/<identifier>.")
+    body = serializers.JSONField(required=False, help_text="The event as the producer would POST it alone.")
+    idempotency_key = serializers.CharField(required=False, max_length=services.IDEMPOTENCY_KEY_MAX)
+
+
+class BatchSerializer(serializers.Serializer):
+    events = BatchEventSerializer(many=True)
+
+
+class BatchAnswerSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField()
+    status = serializers.ChoiceField(["accepted", "replayed"])
+
+
+class BatchAcceptedSerializer(serializers.Serializer):
+    events = BatchAnswerSerializer(many=True)
+
+
 class EventBatchReceiveApi(ProducerApi):
     """Many events in one request and one transaction: all stored, or none."""
 
     refused_as = "(batch)"
-
-    class BatchSerializer(serializers.Serializer):
-        class ItemSerializer(serializers.Serializer):
-            event = serializers.CharField(help_text="The event's identifier, as in /api/v1/events/<identifier>.")
-            body = serializers.JSONField(required=False, help_text="The event as the producer would POST it alone.")
-            idempotency_key = serializers.CharField(required=False, max_length=services.IDEMPOTENCY_KEY_MAX)
-
-        events = ItemSerializer(many=True)
-
-    class BatchAcceptedSerializer(serializers.Serializer):
-        class ItemSerializer(serializers.Serializer):
-            event_id = serializers.UUIDField()
-            status = serializers.ChoiceField(["accepted", "replayed"])
-
-        events = ItemSerializer(many=True)
 
     @extend_schema(
         operation_id="events_receive_batch",

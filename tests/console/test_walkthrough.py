@@ -201,3 +201,14 @@ def the_walk(walk: Walk, subscriber) -> None:
     walk.shot("replayed")
     broken.refresh_from_db()
     assert broken.state == Execution.State.COMPLETED
+
+    # 9. A producer that sends a wrong key is refused; the home page and the producer's page say why.
+    wrong = second.replace(key, "jct_00000000_wrong")
+    assert paste_and_run(wrong)[0] == 401
+    walk.open("/admin/")
+    assert "Shop: 1 refused" in walk.text("#home-refusals")
+    assert "Getting started" not in walk.text()  # a first integration exists
+    walk.shot("home-after-the-first-integration")
+    walk.click_text("Shop")
+    walk.until_text("The API key or token is not valid")
+    walk.shot("refused-requests")
