@@ -1,12 +1,16 @@
 """Live admin pages: the real web server's websockets, and a page in Chromium that changes by itself."""
 
+import json
+
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from apps.eventstore import store
 from apps.eventstore.commands import dispatch
 from apps.landscape.commands import build
+from apps.landscape.models import Host
 from tests.browser import BROWSER_TEST, Admin
 from tests.discovery.agents import agent_api_key, post, settle
 from tests.discovery.support import load
@@ -70,3 +74,26 @@ def test_websockets_are_for_signed_in_staff_only(web):
         connect(url, open_timeout=5, origin=web)
 
     assert refused.value.response.status_code == 403
+
+
+def test_a_change_made_while_a_page_was_on_its_way_is_sent_as_soon_as_its_socket_joins(
+    web, admin_user, client, shared_dir
+):
+    """A page drawn just before a change, whose websocket joins just after it, must not miss it."""
+    client.force_login(admin_user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    url = web.replace("http", "ws") + "/ws/live/hosts/"
+    tx, position = store.head()  # the page is drawn
+    post(client, agent_api_key(), load(shared_dir, "web/host_discovery.json"))  # a host is registered
+
+    with connect(f"{url}?since={tx}.{position}", open_timeout=5, origin=web,
+                 additional_headers={"Cookie": cookie}) as late:  # fmt: skip
+        change = json.loads(late.recv(timeout=5))
+    with (
+        connect(url, open_timeout=5, origin=web, additional_headers={"Cookie": cookie}) as current,
+        pytest.raises(TimeoutError),
+    ):
+        current.recv(timeout=1)  # nothing since it joined
+
+    assert change["topic"] == "hosts"
+    assert change["id"] == str(Host.objects.get().id)
