@@ -186,12 +186,10 @@ def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
             f'Send {{"events": [{{"event": "<event identifier>", "body": {{...}}}}, ...]}} with 1 to {limit} events.',
             status_code=422,
         )
-    identifiers = {item.get("event") for item in events if isinstance(item, dict)}
+    identifiers = {item["event"] for item in events if isinstance(item, dict) and isinstance(item.get("event"), str)}
     known = {
         event_type.identifier: event_type
-        for event_type in EventType.objects.select_related("system").filter(
-            identifier__in=[i for i in identifiers if isinstance(i, str)]
-        )
+        for event_type in EventType.objects.select_related("system").filter(identifier__in=identifiers)
     }
     items, refused, validators = [], [], {}
     for index, item in enumerate(events):

@@ -66,6 +66,7 @@ def test_one_refused_event_refuses_the_batch_with_every_reason_and_stores_nothin
         {"event": "crm.no_such_event", "body": {}},
         {"event": other.identifier, "body": {}},
         "not an event",
+        {"event": {"not": "an identifier"}, "body": {}},
         {"event": created.identifier, "body": GOOD, "idempotency_key": ""},
     ]
 
@@ -74,14 +75,15 @@ def test_one_refused_event_refuses_the_batch_with_every_reason_and_stores_nothin
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "batch_refused"
-    assert error["message"].startswith("5 of 6 events were refused (the first: #1, The body does not match")
+    assert error["message"].startswith("6 of 7 events were refused (the first: #1, The body does not match")
     assert "nothing was stored" in error["message"]
     assert [(item["index"], item["code"]) for item in error["details"]] == [
         (1, "schema_mismatch"),
         (2, "event_not_found"),
         (3, "event_of_another_system"),
         (4, "item_invalid"),
-        (5, "invalid_idempotency_key"),
+        (5, "item_invalid"),
+        (6, "invalid_idempotency_key"),
     ]
     assert received() == 0
     refusal = RefusedRequest.objects.get()
