@@ -10,7 +10,9 @@ processes over keep-alive HTTP/1.1 connections. Everything stays on loopback.
 Each of ``BENCH_AGENTS`` (1000) agents owns a host, a cloud (Azure), a cluster (HANA scale-up, two
 agents per cluster, the even one its designated controller) and a SAP (HANA database) discovery,
 built from the shared fixtures, and posts all four every ``BENCH_PERIOD`` (10) seconds at its own
-phase, as real agents do. Phases:
+phase, as real agents do; once registered, it also beats every ``BENCH_HEARTBEAT_PERIOD`` (5) seconds
+(1,000 agents: 400 discoveries and 200 heartbeats a second). Beat runs as `make run` starts it, so
+expired heartbeats are marked. Phases:
 
 1. register: every agent posts its four discoveries twice (the second round meets the context the
    first one built); the bench waits until the worker has processed them all (no pending discovery,
@@ -18,7 +20,9 @@ phase, as real agents do. Phases:
 2. steady: ``BENCH_SECONDS`` (60) of the periodic loop where a share ``BENCH_CHANGE_RATE`` (0.02) of
    the host discoveries change (the memory size flips), so some work reaches the worker;
 3. unchanged: ``BENCH_UNCHANGED_SECONDS`` (20) of the loop with nothing changing, to measure the
-   web CPU time one unchanged discovery costs (web processes' user+system time / requests).
+   web CPU time one request costs (web processes' user+system time / requests); halfway through,
+   one agent stops beating, and the bench measures how long after its last beat its host's heartbeat
+   reads critical (goal: within 10 s).
 
 "Sustained" means the clients kept their schedule (their lag behind it stays small) and the count
 of pending discoveries does not grow over the steady phase.
@@ -50,6 +54,9 @@ PERIOD = float(os.environ.get("BENCH_PERIOD", "10"))
 STEADY_SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 UNCHANGED_SECONDS = float(os.environ.get("BENCH_UNCHANGED_SECONDS", "20"))
 CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
+HEARTBEAT_PERIOD = float(os.environ.get("BENCH_HEARTBEAT_PERIOD", "5"))
+#: The agent that stops beating halfway through the unchanged phase.
+SILENT_AGENT = 0
 #: Each client process sends over one connection, one request at a time: enough of them to keep the
 #: schedule when a request takes tens of milliseconds.
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -67,7 +74,6 @@ def _fixture(name: str) -> dict:
 
 def agent_envelopes(index: int) -> list[dict]:
     """The four discoveries of agent ``index`` (ids derived from the index, so every run is alike)."""
-    agent_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-agent-{index}"))
     host = _fixture("host_discovery.json")
     host["payload"].update(
         hostname=f"bench{index:05d}", ip_addresses=[f"10.{index // 250}.{index % 250}.4"], netmasks=[24]
@@ -78,7 +84,7 @@ def agent_envelopes(index: int) -> list[dict]:
     database["payload"][0]["Id"] = f"bench-database-{index}"
     envelopes = [host, _fixture("cloud_discovery_azure.json"), cluster, database]
     for envelope in envelopes:
-        envelope["agent_id"] = agent_id
+        envelope["agent_id"] = agent_id(index)
     return envelopes
 
 
@@ -88,49 +94,73 @@ def _changed(envelope: dict) -> dict:
     return changed
 
 
-def _client(port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, out) -> None:
-    """One load process: its agents' discoveries on schedule, over one keep-alive connection."""
+def agent_id(index: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-agent-{index}"))
+
+
+def _client(
+    port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, beats: bool,
+    silent: bool, out,
+) -> None:  # fmt: skip
+    """One load process: its agents' discoveries (and heartbeats) on schedule, over one keep-alive
+    connection. The silent agent stops beating halfway through; its last beat's time is reported."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     bodies = {i: [json.dumps(e).encode() for e in agent_envelopes(i)] for i in agents}
     hosts = {i: agent_envelopes(i)[0] for i in agents}
     rng = random.Random(agents[0] if agents else 0)
-    schedule = sorted((start + rng.random() * PERIOD, i) for i in agents)
+    schedule = [(start + rng.random() * PERIOD, i, "discoveries") for i in agents]
+    if beats:
+        schedule += [(start + rng.random() * HEARTBEAT_PERIOD, i, "heartbeat") for i in agents]
+    schedule.sort()
     headers = {"Content-Type": "application/json", "X-Trento-Apikey": key}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    latencies, errors, max_lag, sent = [], 0, 0.0, 0
-    end = start + seconds
+    latencies, errors, max_lag, sent, last_beat = [], 0, 0.0, 0, None
+    end, silence = start + seconds, start + seconds / 2 if silent else float("inf")
     while schedule and schedule[0][0] < end:
-        due, agent = schedule.pop(0)
+        due, agent, kind = schedule.pop(0)
+        if kind == "heartbeat" and agent == SILENT_AGENT and due >= silence:
+            continue
         now = time.time()
         if due > now:
             time.sleep(due - now)
         max_lag = max(max_lag, time.time() - due)
-        for position, body in enumerate(bodies[agent]):
-            if position == 0 and rng.random() < change_rate:
-                body = json.dumps(_changed(hosts[agent])).encode()
+        if kind == "heartbeat":
+            requests = [(f"/api/v1/hosts/{agent_id(agent)}/heartbeat", b"", 204)]
+        else:
+            requests = [("/api/v1/collect", body, 202) for body in bodies[agent]]
+            if rng.random() < change_rate:
+                requests[0] = ("/api/v1/collect", json.dumps(_changed(hosts[agent])).encode(), 202)
+        for path, body, expected in requests:
             began = time.perf_counter()
             try:
-                conn.request("POST", "/api/v1/collect", body=body, headers=headers)
+                conn.request("POST", path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                errors += response.status != 202
+                errors += response.status != expected
             except (OSError, http.client.HTTPException):
                 errors += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             latencies.append(time.perf_counter() - began)
             sent += 1
-        schedule.append((due + PERIOD, agent))
+        if kind == "heartbeat" and agent == SILENT_AGENT:
+            last_beat = time.time()
+        schedule.append((due + (HEARTBEAT_PERIOD if kind == "heartbeat" else PERIOD), agent, kind))
         schedule.sort()
-    out.put({"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag, "finished": time.time()})
+    out.put({"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag, "finished": time.time(),
+             "last_beat": last_beat})  # fmt: skip
 
 
-def _drive(port: int, key: str, seconds: float, change_rate: float) -> dict:
+def _drive(
+    port: int, key: str, seconds: float, change_rate: float, *, beats: bool = True, silent: bool = False
+) -> dict:
     out = multiprocessing.Queue()
     start = time.time() + 1
     shares = [list(range(AGENTS))[n::CLIENTS] for n in range(CLIENTS)]
     procs = [
-        multiprocessing.Process(target=_client, args=(port, key, share, start, seconds, change_rate, out))
+        multiprocessing.Process(
+            target=_client, args=(port, key, share, start, seconds, change_rate, beats, silent, out)
+        )
         for share in shares
     ]
     for proc in procs:
@@ -144,6 +174,8 @@ def _drive(port: int, key: str, seconds: float, change_rate: float) -> dict:
         "errors": sum(r["errors"] for r in results),
         "max_lag": max(r["max_lag"] for r in results),
         "latencies": latencies,
+        "last_beat": next((r["last_beat"] for r in results if r["last_beat"] is not None), None),
+        "target": AGENTS * (4 / PERIOD + (1 / HEARTBEAT_PERIOD if beats else 0)),
         # Until the last client finished: a client that fell behind its schedule took longer.
         "seconds": max(r["finished"] for r in results) - start,
     }
@@ -207,13 +239,44 @@ def _drain(began: float) -> None:
         time.sleep(1)
 
 
+def _watch_heartbeat(run: threading.Thread) -> list[tuple[float, bool]]:
+    """Whether the silent agent's host reads critical, sampled every 0.2 s until the phase ends and, if it
+    is not critical by then, up to 30 s more."""
+    from apps.landscape.models import Health, Host
+
+    samples: list[tuple[float, bool]] = []
+    deadline = None
+    while deadline is None or time.time() < deadline:
+        critical = Host.objects.filter(id=agent_id(SILENT_AGENT), heartbeat=Health.CRITICAL).exists()
+        samples.append((time.time(), critical))
+        if deadline is None and not run.is_alive():
+            deadline = time.time() + (0 if critical else 30)
+        time.sleep(0.2)
+    return samples
+
+
+def _heartbeat_verdict(last_beat: float | None, samples: list[tuple[float, bool]]) -> str:
+    """How long after the silent agent's last beat its host first read critical (from passing)."""
+    after = [(at, critical) for at, critical in samples if last_beat is not None and at >= last_beat]
+    if not after or after[0][1]:
+        return ("Goal: a heartbeat loss seen within 10 s: NOT MEASURED (the silent agent's host was not passing "
+                "at its last beat: beats were late).")  # fmt: skip
+    seen = next((at - last_beat for at, critical in after if critical), None)
+    if seen is None:
+        return "Goal: a heartbeat loss seen within 10 s: NOT MET (its host never read critical)."
+    return (
+        f"Goal: a heartbeat loss seen within 10 s: {'MET' if seen <= 10 else 'NOT MET'} (the host read critical "
+        f"{seen:.1f} s after its agent's last beat; expiry {HEARTBEAT_PERIOD:.0f} s + tolerance, checked by beat)."
+    )
+
+
 def _row(label: str, run: dict, cpu: float | None = None) -> list[str]:
     lat = run["latencies"]
     p50, p95, p99 = (quantiles(lat, n=100)[i] * 1000 for i in (49, 94, 98)) if len(lat) > 2 else (0, 0, 0)
     cpu_ms = f"{cpu / run['sent'] * 1000:.2f}" if cpu is not None and run["sent"] else "-"
     return [
         label,
-        f"{AGENTS * 4 / PERIOD:.0f}",
+        f"{run['target']:.0f}",
         f"{run['sent'] / run['seconds']:.0f}",
         str(run["errors"]),
         f"{p50:.1f} / {p95:.1f} / {p99:.1f}",
@@ -239,7 +302,7 @@ def _verdict(steady: dict, backlog: list[int]) -> str:
     rate = steady["sent"] / steady["seconds"]
     held = steady["errors"] == 0 and steady["max_lag"] < PERIOD / 2 and not growing
     return (
-        f"Goal: the {AGENTS}-agent load ({AGENTS * 4 / PERIOD:.0f} req/s) held: {'MET' if held else 'NOT MET'} "
+        f"Goal: the {AGENTS}-agent load ({steady['target']:.0f} req/s) held: {'MET' if held else 'NOT MET'} "
         f"({rate:.0f} req/s sent, {steady['errors']} errors, clients at most {steady['max_lag']:.1f} s behind "
         f"schedule, backlog {'growing' if growing else 'not growing'})."
     )
@@ -285,15 +348,22 @@ def main() -> None:
         stdout=(logs / "worker.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
+    beat = subprocess.Popen(  # marks expired heartbeats, as in `make run`
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "--schedule", str(logs / "celerybeat-schedule")],
+        cwd=REPO,
+        env=env,
+        stdout=(logs / "beat.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_http(port)
         print(f"bench discovery: {AGENTS} agents, registering …", file=sys.stderr)
         began = time.monotonic()
-        register = _drive(port, key, PERIOD, 0.0)
+        register = _drive(port, key, PERIOD, 0.0, beats=False)
         _drain(began)
         # The second round is new work once more: what the first one registered is now context (the
         # host's cluster, its known instances), so each policy sees it for the first time. Then it settles.
-        _drive(port, key, PERIOD, 0.0)
+        _drive(port, key, PERIOD, 0.0, beats=False)
         _drain(began)
         registered_in = time.monotonic() - began
         print(f"  registered in {registered_in:.0f} s; steady phase …", file=sys.stderr)
@@ -309,7 +379,14 @@ def main() -> None:
         busy, total = (after - before for after, before in zip(_machine_busy(), busy_before, strict=True))
         print("  unchanged phase …", file=sys.stderr)
         cpu_before = _cpu_seconds(web.pid)
-        unchanged = _drive(port, key, UNCHANGED_SECONDS, 0.0)
+        result = {}
+        unchanged_run = threading.Thread(
+            target=lambda: result.update(_drive(port, key, UNCHANGED_SECONDS, 0.0, silent=True))
+        )
+        unchanged_run.start()
+        heartbeat_samples = _watch_heartbeat(unchanged_run)
+        unchanged_run.join()
+        unchanged = result
         cpu = _cpu_seconds(web.pid) - cpu_before
         rows = [
             _row(f"register (then drained in {registered_in:.0f} s)", register),
@@ -324,8 +401,9 @@ def main() -> None:
         _print_table(rows, backlog)
         print(f"both CPUs busy {busy / total:.0%} of the steady phase (clients, web, worker, PostgreSQL, Redis)")
         print(_verdict(steady, backlog))
+        print(_heartbeat_verdict(unchanged["last_beat"], heartbeat_samples))
     finally:
-        for proc in (web, worker):
+        for proc in (web, worker, beat):
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=20)

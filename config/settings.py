@@ -379,9 +379,10 @@ HOST_HEARTBEAT_INTERVAL_SECONDS = env.int("HOST_HEARTBEAT_INTERVAL", default=5)
 HOST_HEARTBEAT_TOLERANCE_SECONDS = env.int("HOST_HEARTBEAT_TOLERANCE", default=1)
 HOST_HEARTBEAT_ALLOWED_MISSED = env.int("HOST_HEARTBEAT_ALLOWED_MISSED", default=0)
 HEARTBEAT_CHECK_LOCK_SECONDS = env.int("HEARTBEAT_CHECK_LOCK_SECONDS", default=60)
+#: Expired heartbeats are looked for this often: a lost agent is seen at most expiry + this after its last beat.
 CELERY_BEAT_SCHEDULE["landscape-heartbeats"] = {
     "task": "apps.landscape.tasks.check_heartbeats_task",
-    "schedule": timedelta(seconds=env.int("HEARTBEAT_CHECK_SECONDS", default=10)),
+    "schedule": timedelta(seconds=env.int("HEARTBEAT_CHECK_SECONDS", default=2)),
 }
 #: Every cluster and host with selected checks runs them this often (minutes, as Trento's CHECKS_INTERVAL).
 CELERY_BEAT_SCHEDULE["landscape-checks"] = {
