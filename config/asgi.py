@@ -12,6 +12,7 @@ django_http = get_wsgi_application()  # sets Django up before the imports below 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import get_resolver, path  # noqa: E402
 
 from apps.core.asgi import buffered_wsgi  # noqa: E402
@@ -25,6 +26,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Web requests skip the connection check that workers make before each task (a round trip each): a
+# connection that broke fails its one request with the JSON 503 of RequestGuardMiddleware, and Django
+# drops it when that request ends.
+settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 
 # What is loaded now (settings, models, every view through the URLs) lives as long as the process: the
 # garbage collector need not scan it again in every full collection, which a busy server runs often.

@@ -16,9 +16,15 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from apps.core.api import ApplicationError
+from apps.core.cache import cache_get_many
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def cache_keys(scope: str, request: HttpRequest, prefix: str | None) -> list[str]:
+    """The shared-cache entries ``authenticated`` reads (for ``cache_read_ahead``)."""
+    return _keys(scope, _address(request), prefix)[0]
 
 
 def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]:
@@ -33,7 +39,7 @@ def blocked(scope: str, request: HttpRequest, prefix: str | None) -> int | None:
     """Seconds to wait if this address or key prefix failed too often lately, else None."""
     keys, window = _keys(scope, _address(request), prefix)
     try:
-        counts = cache.get_many(keys)
+        counts = cache_get_many(keys)
     except Exception:  # the cache is down: authenticate anyway
         logger.warning("Cannot read the failed-authentication counters; not throttling", exc_info=True)
         return None

@@ -67,6 +67,11 @@ def _cache_keys(key_hash: str) -> tuple[str, str]:
     return f"hub:api-key:{key_hash}", f"hub:api-key-version:{key_hash}"
 
 
+def api_key_cache_keys(key: str) -> list[str]:
+    """The shared-cache entries ``api_key_authenticate`` reads (for ``cache_read_ahead``)."""
+    return list(_cache_keys(api_key_hash(key))) if key.startswith(API_KEY_PREFIX) else []
+
+
 def api_keys_forget(*, key_hashes: list[str]) -> None:
     """These keys (or their systems) changed: authenticate them from the database again."""
     cache_invalidate([_cache_keys(key_hash)[1] for key_hash in key_hashes])
@@ -78,9 +83,14 @@ EVENT_TYPE_CACHE_SECONDS = 60
 EVENT_TYPES_VERSION = "hub:event-types-version"
 
 
+def event_type_cache_keys(identifier: str) -> list[str]:
+    """The shared-cache entries ``event_type_by_identifier`` reads (for ``cache_read_ahead``)."""
+    return [f"hub:event-type:{identifier}", EVENT_TYPES_VERSION]
+
+
 def event_type_by_identifier(identifier: str) -> EventType | None:
     """The event type with this identifier (active or not, its system loaded), from the shared cache."""
-    cache_key = f"hub:event-type:{identifier}"
+    cache_key, _ = event_type_cache_keys(identifier)
     event_type, version = cache_get_versioned(cache_key, EVENT_TYPES_VERSION)
     if event_type is None:
         event_type = EventType.objects.select_related("system").filter(identifier=identifier).first()

@@ -7,7 +7,8 @@ from rest_framework.views import APIView
 
 from apps.core import throttle
 from apps.core.api import ApplicationError, json_content_type_required
-from apps.hub.services import api_key_prefix
+from apps.core.cache import cache_read_ahead
+from apps.hub.services import api_key_cache_keys, api_key_prefix, event_type_cache_keys
 from apps.ingest import services
 
 ERRORS = {
@@ -32,8 +33,9 @@ class ProducerApi(APIView):
     def handle_post(self, request: Request, identifier: str = "") -> Response:
         caller = None
         try:
-            caller = self._caller(request)
-            return self.receive(request, caller, identifier)
+            with cache_read_ahead(self._cache_keys(request, identifier)):
+                caller = self._caller(request)
+                return self.receive(request, caller, identifier)
         except ApplicationError as error:
             if error.status_code != 429:  # a flood of those would only repeat the refusals already kept
                 services.refusal_record(
@@ -49,9 +51,20 @@ class ProducerApi(APIView):
     def receive(self, request: Request, caller: services.Caller, identifier: str) -> Response:
         raise NotImplementedError
 
+    @staticmethod
+    def _api_key(request: Request) -> str | None:
+        return request.headers.get("X-API-Key") or request.query_params.get("access_key")
+
+    def _cache_keys(self, request: Request, identifier: str) -> list[str]:
+        """What the request will read from the shared cache: the failure counters, the key, the event type."""
+        api_key = self._api_key(request)
+        keys = throttle.cache_keys("webhook", request, api_key and api_key_prefix(api_key))
+        keys += api_key_cache_keys(api_key) if api_key else []
+        return keys + (event_type_cache_keys(identifier) if identifier else [])
+
     def _caller(self, request: Request) -> services.Caller:
         authorization = request.headers.get("Authorization", "")
-        api_key = request.headers.get("X-API-Key") or request.query_params.get("access_key")
+        api_key = self._api_key(request)
         bearer_token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
         return throttle.authenticated(
             "webhook",
