@@ -29,7 +29,6 @@ import threading
 import time
 import urllib.request
 from contextlib import contextmanager
-from pathlib import Path
 
 import requests
 
@@ -147,26 +146,6 @@ def _p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else float("nan")
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children (Linux /proc), in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for candidate in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 @contextmanager
 def _worker(env: dict[str, str]):
     """A worker as ``make run`` starts it, in a process group of its own (so it can be killed whole)."""
@@ -255,9 +234,9 @@ def distributed(subscriber: Subscriber, rows: list[tuple]) -> None:
             producer.burst("slow", range(WIDTH_EVENTS))
             with _worker(env) as worker:
                 _wait_until(lambda: subscriber.count("slow") >= 1, 60)
-                cpu_before, started = _cpu_seconds(worker.pid), time.time()
+                cpu_before, started = _support.cpu_seconds(worker.pid), time.time()
                 _wait_until(lambda: subscriber.count("slow") >= WIDTH_EVENTS, 600)
-                cpu = _cpu_seconds(worker.pid) - cpu_before
+                cpu = _support.cpu_seconds(worker.pid) - cpu_before
                 arrived = subscriber.arrivals("slow")
                 last = max(arrived.values())
                 delivered = sum(1 for seq in range(WIDTH_EVENTS) if seq in arrived and arrived[seq] >= started)

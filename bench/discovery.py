@@ -45,6 +45,7 @@ from pathlib import Path
 from statistics import quantiles
 
 from apps.core.launcher import web_server_argv
+from bench._support import cpu_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "trento-discovery" / "fixtures" / "web"
@@ -65,7 +66,6 @@ WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
 CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
 REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "600"))
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _fixture(name: str) -> dict:
@@ -179,22 +179,6 @@ def _drive(
         # Until the last client finished: a client that fell behind its schedule took longer.
         "seconds": max(r["finished"] for r in results) - start,
     }
-
-
-def _cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process and its children (the web server and its processes)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(entry.name), int(fields[1])
-        if root_pid in (pid, ppid):
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
 
 
 def _machine_busy() -> tuple[int, int]:
@@ -378,7 +362,7 @@ def main() -> None:
         steady = result
         busy, total = (after - before for after, before in zip(_machine_busy(), busy_before, strict=True))
         print("  unchanged phase …", file=sys.stderr)
-        cpu_before = _cpu_seconds(web.pid)
+        cpu_before = cpu_seconds(web.pid)
         result = {}
         unchanged_run = threading.Thread(
             target=lambda: result.update(_drive(port, key, UNCHANGED_SECONDS, 0.0, silent=True))
@@ -387,7 +371,7 @@ def main() -> None:
         heartbeat_samples = _watch_heartbeat(unchanged_run)
         unchanged_run.join()
         unchanged = result
-        cpu = _cpu_seconds(web.pid) - cpu_before
+        cpu = cpu_seconds(web.pid) - cpu_before
         rows = [
             _row(f"register (then drained in {registered_in:.0f} s)", register),
             _row(f"steady, {CHANGE_RATE:.0%} of host discoveries change", steady),

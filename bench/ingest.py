@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from bench import _support
 
@@ -45,33 +44,13 @@ def _shell(script: str, env: dict[str, str]) -> str:
     return _manage("shell", "-c", script, env=env)
 
 
-def _cpu_seconds(root: int) -> float:
-    """CPU time used so far by process ``root`` and every process under it (Linux /proc)."""
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(stat.parent.name)
-        parents[pid] = int(fields[1])
-        times[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    tree, grew = {root}, True
-    while grew:
-        below = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= below
-        grew = bool(below)
-    return sum(times.get(pid, 0.0) for pid in tree)
-
-
 def _measured(server, url: str, *, body: str, key: str, connections: int, seconds: int, events: int = 1) -> dict:
     """wrk's figures for a load, with accepted events/s and web CPU ms per accepted event."""
     headers = {"Content-Type": "application/json", "X-API-Key": key}
     _support.wrk(url, body=body, headers=headers, connections=connections, seconds=3)  # warm-up
-    cpu = _cpu_seconds(server.pid)
+    cpu = _support.cpu_seconds(server.pid)
     load = _support.wrk(url, body=body, headers=headers, connections=connections, seconds=seconds)
-    cpu = _cpu_seconds(server.pid) - cpu
+    cpu = _support.cpu_seconds(server.pid) - cpu
     accepted = (load["requests"] - load["errors"]) * events
     return {**load, "events_s": accepted / seconds, "cpu_ms": 1000 * cpu / max(accepted, 1), "accepted": accepted}
 
