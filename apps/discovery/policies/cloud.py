@@ -21,8 +21,10 @@ def cloud_discovery(envelope: Mapping[str, Any], context: PolicyContext) -> list
     metadata = payload.get("Metadata")
     if provider not in PROVIDERS:
         provider, provider_data = "unknown", None
+    elif provider in _NORMALISERS:
+        provider_data = _without_blanks(_NORMALISERS[provider](metadata))
     else:
-        provider_data = _NORMALISERS.get(provider, _raw)(metadata)
+        provider_data = metadata
     return [
         build(
             "UpdateProvider",
@@ -31,8 +33,11 @@ def cloud_discovery(envelope: Mapping[str, Any], context: PolicyContext) -> list
     ]
 
 
-def _raw(metadata: Any) -> Any:
-    return metadata
+def _without_blanks(provider_data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A blank or whitespace-only string in the known fields reads as missing (null), as upstream casts it."""
+    if provider_data is None:
+        return None
+    return {key: None if isinstance(value, str) and not value.strip() else value for key, value in provider_data.items()}
 
 
 def _azure(metadata: Any) -> dict[str, Any] | None:
