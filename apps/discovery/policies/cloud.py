@@ -37,7 +37,9 @@ def _without_blanks(provider_data: dict[str, Any] | None) -> dict[str, Any] | No
     """A blank or whitespace-only string in the known fields reads as missing (null), as upstream casts it."""
     if provider_data is None:
         return None
-    return {key: None if isinstance(value, str) and not value.strip() else value for key, value in provider_data.items()}
+    return {
+        key: None if isinstance(value, str) and not value.strip() else value for key, value in provider_data.items()
+    }
 
 
 def _azure(metadata: Any) -> dict[str, Any] | None:
