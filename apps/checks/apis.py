@@ -396,7 +396,7 @@ class PlaygroundApi(APIView):
         request=InputSerializer,
         responses={
             200: OpenApiTypes.OBJECT,
-            422: OpenApiResponse(description="invalid_check: details give the field, and line/column for Rhai"),
+            422: OpenApiResponse(description="invalid_check: details give each field and problem"),
         },
     )
     def post(self, request: Request) -> Response:

@@ -394,12 +394,10 @@ def customization_reset(*, group_id: UUID, check_id: str) -> None:
 
 # --- Playground -------------------------------------------------------------------------------
 
-_SYNTAX_AT = re.compile(r"line (\d+), column (\d+)")
-
 
 def check_from_yaml(text: str) -> Check:
-    """A check written as YAML text, validated as the catalog loader does; 422 with every problem
-    (``line``/``column`` inside the expression for Rhai syntax errors)."""
+    """A check written as YAML text, validated as the catalog loader does; 422 with every problem.
+    A Rhai syntax error is no such problem: it shows in the result, as a ``parsing`` error."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -411,14 +409,7 @@ def check_from_yaml(text: str) -> Check:
         path.write_text(text, encoding="utf-8")
         check, problems = load_check_file(path)
     if check is None:
-        details = []
-        for problem in problems:
-            item: dict[str, Any] = {"field": problem.field, "message": problem.message}
-            at = _SYNTAX_AT.search(problem.message) if "Rhai syntax error" in problem.message else None
-            if at:
-                item["line"], item["column"] = int(at[1]), int(at[2])
-            details.append(item)
-        raise _invalid_check(details)
+        raise _invalid_check([{"field": problem.field, "message": problem.message} for problem in problems])
     return check
 
 

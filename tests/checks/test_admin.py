@@ -75,19 +75,19 @@ def test_load_errors_are_listed_with_the_check_and_the_problem(admin_client, tmp
 
 def test_the_playground_page_evaluates_and_shows_rhai_errors(admin_client):
     url = reverse("admin:checks_playground")
+    check = "id: X1\nname: x\ngroup: g\ndescription: d\nremediation: r\nfacts: []\nexpectations:\n  - name: e\n"
 
     good = admin_client.post(url, {"check_id": "156F64", "facts": '{"n1": {"corosync_token_timeout": 5000}}'})
-    bad = admin_client.post(
-        url,
-        {"check": "id: X1\nname: x\ngroup: g\ndescription: d\nremediation: r\nfacts: []\n"
-         "expectations:\n  - name: e\n    expect: 1 +\n", "facts": '{"n1": {}}'},
-    )  # fmt: skip
+    syntax = admin_client.post(url, {"check": check + "    expect: 1 +\n", "facts": '{"n1": {}}'})
+    invalid = admin_client.post(url, {"check": check + "    expect: [1]\n", "facts": '{"n1": {}}'})
 
     assert good.status_code == 200
     assert good.context["result"]["result"] == "passing"
     assert 'id="playground-result"' in good.content.decode()
-    assert "line 1, column" in bad.content.decode()
-    assert bad.context["error"].code == "invalid_check"
+    assert syntax.context["result"]["result"] == "critical"
+    assert "(line 1, position 4)" in syntax.content.decode()
+    assert invalid.context["error"].code == "invalid_check"
+    assert "must be a string" in invalid.content.decode()
 
 
 def test_the_playground_shows_the_result_as_tables_per_check_and_agent_with_the_json_folded_away(admin_client):

@@ -23,7 +23,7 @@ TOKEN = "156F64"
 def broken_catalog(tmp_path, shared_catalog, settings):
     """A folder with one good and two bad checks before the shared catalog."""
     write_check(tmp_path, "AAA001")
-    write_check(tmp_path, "AAA002", expectations=[{"name": "bad", "expect": "facts.x == (1"}])
+    write_check(tmp_path, "AAA002", expectations=[{"name": "bad", "expect": ["facts.x == 1"]}])
     (tmp_path / "AAA003.yaml").write_text("id: [unclosed")
     settings.CHECKS_CATALOG_DIRS = [str(tmp_path), str(shared_catalog)]
     return tmp_path
@@ -63,9 +63,8 @@ def test_a_bad_file_is_reported_with_its_id_and_never_breaks_the_rest(admin_clie
     listed = admin_client.get(f"{API}/checks/catalog").json()
 
     assert {error["check"] for error in errors} == {"AAA002", "AAA003"}
-    syntax = next(error for error in errors if error["check"] == "AAA002")
-    assert syntax["field"] == "expectations[0].expect"
-    assert "line 1" in syntax["message"]
+    wrong_type = next(error for error in errors if error["check"] == "AAA002")
+    assert (wrong_type["field"], wrong_type["message"]) == ("expectations[0].expect", "must be a string, got list")
     assert "cannot read YAML" in next(e for e in errors if e["check"] == "AAA003")["message"]
     ids = {check["id"] for check in listed["items"]}
     assert "AAA001" in ids
@@ -214,18 +213,18 @@ def test_the_playground_takes_a_catalog_id_fact_errors_and_custom_values(admin_c
     assert custom.json()["check_results"][0]["customized"] is True
 
 
-def test_a_rhai_syntax_error_is_a_422_with_line_and_column(admin_client):
+def test_a_rhai_syntax_error_is_a_parsing_error_of_each_agent_not_a_refused_check(admin_client):
     bad = CHECK_YAML.replace("expect: facts.token == values.expected", "expect: |\n      let x = 1;\n      x == == 2")
 
-    response = evaluate(admin_client, check=bad, facts={"n1": {"token": 1}})
+    response = evaluate(admin_client, check=bad, facts={"n1": {"token": 1}, "n2": {"token": 1}})
 
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "invalid_check"
-    (detail,) = error["details"]
-    assert detail["field"] == "expectations[0].expect"
-    assert (detail["line"], detail["column"]) == (2, 6)
-    assert "Unexpected" in detail["message"]
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["result"] == "warning"  # the check's severity
+    for agent in body["check_results"][0]["agents_check_results"]:
+        (evaluation,) = agent["expectation_evaluations"]
+        assert evaluation["type"] == "parsing"
+        assert "(line 2, position 6)" in evaluation["message"]
 
 
 def test_a_rhai_runtime_error_is_part_of_the_result(admin_client):
@@ -276,13 +275,14 @@ def test_check_eval_prints_the_playgrounds_json(tmp_path):
 
 
 def test_check_eval_reports_a_bad_check(tmp_path):
-    (tmp_path / "check.yaml").write_text(CHECK_YAML.replace("facts.token == values.expected", "facts.token =="))
+    (tmp_path / "check.yaml").write_text(CHECK_YAML.replace("severity: warning", "severity: [warning]"))
     (tmp_path / "facts.json").write_text("{}")
     out = StringIO()
 
-    with pytest.raises(CommandError, match="Rhai syntax error"):
+    with pytest.raises(CommandError, match="severity: must be a string"):
         call_command("check_eval", str(tmp_path / "check.yaml"), "--facts", str(tmp_path / "facts.json"), stdout=out)
-    assert json.loads(out.getvalue())["error"]["details"][0]["line"] == 1
+    details = json.loads(out.getvalue())["error"]["details"]
+    assert details == [{"field": "severity", "message": "must be a string, got list"}]
 
 
 # --- Schedules ------------------------------------------------------------------------------

@@ -18,9 +18,7 @@ def execution_env(env: Mapping[str, Any], target_type: str | None) -> dict[str, 
 def is_applicable(check: Check, env: Mapping[str, Any]) -> bool:
     if not env:
         return True
-    return _metadata_matches(check.metadata, env) and (
-        check.when is None or is_true(check.when.program, {"env": dict(env)})
-    )
+    return _metadata_matches(check.metadata, env) and (check.when is None or is_true(check.when, {"env": dict(env)}))
 
 
 def applicable_checks(checks: Iterable[Check], env: Mapping[str, Any]) -> list[Check]:
@@ -42,4 +40,4 @@ def _metadata_matches(metadata: Mapping[str, Any], env: Mapping[str, Any]) -> bo
 
 def is_excluded(check: Check, attributes: Mapping[str, Any]) -> bool:
     """A check's ``exclude`` predicate over one target's attributes (exactly ``true`` excludes)."""
-    return check.exclude is not None and is_true(check.exclude.program, {"host": dict(attributes)})
+    return check.exclude is not None and is_true(check.exclude, {"host": dict(attributes)})

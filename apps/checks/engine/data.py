@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from apps.checks.rhai import Program, RhaiError
+from apps.checks.rhai import RhaiError
+
+from .model import Expression
 
 
 def from_rhai(value: Any) -> Any:
@@ -43,9 +45,10 @@ def strict_equal(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def is_true(program: Program, scope: Mapping[str, Any]) -> bool:
-    """Predicates (``when``, ``exclude``): only a boolean ``true`` counts; errors count as no."""
+def is_true(expression: Expression, scope: Mapping[str, Any]) -> bool:
+    """Predicates (``when``, ``exclude``): only a boolean ``true`` counts; errors (syntax errors
+    too) count as no."""
     try:
-        return program.evaluate(dict(scope)) is True
+        return expression.evaluate(dict(scope)) is True
     except RhaiError:
         return False

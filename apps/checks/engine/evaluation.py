@@ -87,7 +87,7 @@ def evaluate_expectation(
 ) -> ExpectationEvaluation | ExpectationEvaluationError:
     """``scope`` is ``{"facts": …, "values": …}``; expectations never see ``env``."""
     try:
-        returned = expectation.expression.program.evaluate(scope)
+        returned = expectation.expression.evaluate(scope)
     except RhaiError as error:
         # As Rhai words it, with where in the expression it failed.
         message = f"{error.message} (line {error.line}, position {error.column})"
@@ -112,7 +112,7 @@ def _message(template: Expression | None, scope: dict[str, Any]) -> str:
     if template is None:
         return DEFAULT_FAILURE_MESSAGE
     try:
-        text = template.program.evaluate(scope)
+        text = template.evaluate(scope)
     except RhaiError:
         return DEFAULT_FAILURE_MESSAGE
     return str(text) if isinstance(text, str) else DEFAULT_FAILURE_MESSAGE

@@ -1,7 +1,8 @@
 """Reading check definitions from catalog directories and validating them up front.
 
 Wanda raises inside its loader on several malformed shapes; here every problem of a file becomes a
-:class:`LoadError` and only that file's check is left out of the catalog.
+:class:`LoadError` and only that file's check is left out of the catalog. A Rhai expression that
+does not parse is no load problem: as in wanda, it fails when it is evaluated (see ``Expression``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from apps.checks.rhai import RhaiSyntaxError, compile_script
+from apps.checks.rhai import Program, RhaiSyntaxError, compile_script
 
 from .applicability import applicable_checks
 from .model import Check, Condition, Expectation, ExpectationType, Expression, Fact, Severity, Value
@@ -157,11 +158,9 @@ class _CheckBuilder:
         if source is None:
             return None
         try:
-            program = compile_script(f"`{source}`" if template else source)
+            program: Program | RhaiSyntaxError = compile_script(f"`{source}`" if template else source)
         except RhaiSyntaxError as error:
-            column = error.column - 1 if template and error.line == 1 else error.column
-            self.fail(where, f"Rhai syntax error at line {error.line}, column {column}: {error.message}")
-            return None
+            program = error
         return Expression(source, program)
 
     def items(self, data: dict, key: str, build: Callable[[dict, str], T]) -> tuple[T, ...]:

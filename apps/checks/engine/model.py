@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from apps.checks.rhai import Program
+from apps.checks.rhai import Program, RhaiSyntaxError
 
 
 class Severity(StrEnum):
@@ -22,10 +22,17 @@ class ExpectationType(StrEnum):
 
 @dataclass(frozen=True)
 class Expression:
-    """Rhai source text and its compiled program (the program is not part of equality)."""
+    """Rhai source text and its compiled program (not part of equality), or the syntax error that
+    compiling it raised: wanda parses each expression when it evaluates it, so a syntax error does
+    not refuse the check but fails every evaluation (kind ``parsing``)."""
 
     source: str
-    program: Program = field(compare=False, repr=False)
+    program: Program | RhaiSyntaxError = field(compare=False, repr=False)
+
+    def evaluate(self, scope: dict[str, Any]) -> Any:
+        if isinstance(self.program, RhaiSyntaxError):
+            raise self.program.with_traceback(None)
+        return self.program.evaluate(scope)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def resolve_value(value: Value, env: Mapping[str, Any]) -> Any:
     """The first condition whose ``when`` is exactly ``true`` with scope ``{env}`` gives the value;
     false, non-boolean and failing conditions are skipped; otherwise the default."""
     for condition in value.conditions:
-        if is_true(condition.when.program, {"env": dict(env)}):
+        if is_true(condition.when, {"env": dict(env)}):
             return condition.value
     return value.default
 

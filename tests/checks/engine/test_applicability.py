@@ -103,3 +103,11 @@ def test_exclude_sees_the_target_attributes(tmp_path: Path):
     assert not is_excluded(check, {"is_majority_maker": False})
     assert not is_excluded(check, {})  # error => kept
     assert not is_excluded(make_check(tmp_path / "plain", "BBBBBB"), {"is_majority_maker": True})
+
+
+def test_predicates_that_do_not_parse_keep_the_host_and_drop_the_check(tmp_path: Path):
+    broken_exclude = make_check(tmp_path / "exclude", exclude="host.provider == == 'aws'")
+    broken_when = make_check(tmp_path / "when", when="env.provider ==")
+
+    assert not is_excluded(broken_exclude, {"provider": "aws"})
+    assert not is_applicable(broken_when, {"provider": "azure"})

@@ -242,6 +242,36 @@ def test_failing_interpolation_falls_back_to_the_default_message(tmp_path: Path)
     assert _agent(result, "a").expectation_evaluations[0].failure_message == "Expectation not met"
 
 
+def test_an_expectation_that_does_not_parse_fails_on_every_agent_with_the_check_severity(tmp_path: Path):
+    # wanda's "illegal expression" scenario: the check loads, each agent gets a parsing error.
+    expectations = [{"name": "illegal", "expect": "jedi $%# 2"}, {"name": "fine", "expect": "facts.answer == 42"}]
+    check = make_check(tmp_path, expectations=expectations, severity="warning")
+
+    result = _evaluate(check, {"a": {"answer": 42}, "b": {"answer": 42}})
+
+    for agent in ("a", "b"):
+        illegal, fine = _agent(result, agent).expectation_evaluations
+        assert isinstance(illegal, ExpectationEvaluationError)
+        assert (illegal.name, illegal.type) == ("illegal", "parsing")
+        assert "(line 1, position 6)" in illegal.message
+        assert fine == ExpectationEvaluation("fine", "expect", True)
+    assert result.expectation_results == [
+        ExpectationResult("illegal", "expect", False),
+        ExpectationResult("fine", "expect", True),
+    ]
+    assert result.result is Result.WARNING
+
+
+def test_a_failure_message_that_does_not_parse_gives_the_default_message(tmp_path: Path):
+    check = make_check(
+        tmp_path, expectations=[{"name": "e", "expect": "facts.answer == 42", "failure_message": "got ${oops"}]
+    )
+
+    result = _evaluate(check, {"a": {"answer": 1}})
+
+    assert _agent(result, "a").expectation_evaluations[0].failure_message == "Expectation not met"
+
+
 def test_expectations_do_not_see_env(tmp_path: Path):
     check = make_check(tmp_path, expectations=[{"name": "e", "expect": 'env.provider == "azure"'}])
 

@@ -52,6 +52,7 @@ def test_conditions_see_env_only_and_need_exactly_true(tmp_path: Path):
                 "conditions": [
                     {"value": "from facts", "when": "facts.answer == 42"},
                     {"value": "not a bool", "when": "env.provider"},
+                    {"value": "does not parse", "when": "env.provider == == 1"},
                     {"value": "azure", "when": 'env.provider == "azure"'},
                 ],
             }
