@@ -16,11 +16,12 @@ from django.conf import settings  # noqa: E402
 from django.urls import get_resolver, path  # noqa: E402
 
 from apps.core.asgi import buffered_wsgi  # noqa: E402
+from apps.eventlog.apis import waits  # noqa: E402
 from apps.live.consumers import LiveConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": buffered_wsgi(django_http),
+        "http": buffered_wsgi(django_http, waits=waits),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/live/<str:topic>/", LiveConsumer.as_asgi())]))
         ),

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.alerting",
     "apps.activity",
     "apps.live",
+    "apps.eventlog",
 ]
 
 MIDDLEWARE = [
@@ -293,6 +294,9 @@ INGEST_REFUSALS_KEPT = env.int("INGEST_REFUSALS_KEPT", default=200)
 WEB_THREADS = env.int("WEB_THREADS", default=4)
 #: A request body must arrive whole within this many seconds (408 otherwise); until then it holds no thread.
 WEB_BODY_SECONDS = env.float("WEB_BODY_SECONDS", default=30)
+#: Threads per web process for requests that wait for events (the feed's long polls and Server-Sent
+#: Events), apart from those above so waiting readers never hold up a webhook; each waits with its connection.
+WEB_WAITING_THREADS = env.int("WEB_WAITING_THREADS", default=16)
 
 # --- Outbound HTTP (actions) -----------------------------------------------------------------
 #: Private or loopback networks that actions may call (SSRF protection blocks them otherwise),
@@ -339,6 +343,23 @@ EVENTSTORE_WAKE_DEBOUNCE_SECONDS = env.int("EVENTSTORE_WAKE_DEBOUNCE_SECONDS", d
 #: A snapshot of an aggregate is stored every this many events of its stream.
 EVENTSTORE_SNAPSHOT_EVERY = env.int("EVENTSTORE_SNAPSHOT_EVERY", default=100)
 EVENTSTORE_COMMAND_RETRIES = env.int("EVENTSTORE_COMMAND_RETRIES", default=5)
+
+# --- Event log for outside consumers (GET /api/v1/events, POST /api/v1/commands) ---------------
+#: How often a waiting reader (long poll, Server-Sent Events) looks for new events.
+EVENTLOG_POLL_SECONDS = env.float("EVENTLOG_POLL_SECONDS", default=0.1)
+#: A filtered page looks at no more than this many events, so a reader of rare events still moves on.
+EVENTLOG_SCAN_WINDOW = env.int("EVENTLOG_SCAN_WINDOW", default=5000)
+#: A Server-Sent Events answer ends after this long (the client reconnects with Last-Event-ID) ...
+EVENTLOG_STREAM_SECONDS = env.float("EVENTLOG_STREAM_SECONDS", default=300)
+#: ... after this many milliseconds, as told to it; a comment keeps a quiet line open every so often.
+EVENTLOG_STREAM_RETRY_MS = env.int("EVENTLOG_STREAM_RETRY_MS", default=1000)
+EVENTLOG_KEEPALIVE_SECONDS = env.float("EVENTLOG_KEEPALIVE_SECONDS", default=15)
+EVENTLOG_STREAM_BATCH = env.int("EVENTLOG_STREAM_BATCH", default=500)
+#: Forward the log to a Redis stream (XADD), e.g. "redis://127.0.0.1:6379/0"; off when empty.
+EVENTLOG_REDIS_STREAM_URL = env.str("EVENTLOG_REDIS_STREAM_URL", default="")
+EVENTLOG_REDIS_STREAM_KEY = env.str("EVENTLOG_REDIS_STREAM_KEY", default="junction:events")
+#: Keep about this many entries in the Redis stream (XADD MAXLEN ~); 0 keeps all.
+EVENTLOG_REDIS_STREAM_MAXLEN = env.int("EVENTLOG_REDIS_STREAM_MAXLEN", default=0)
 CELERY_BEAT_SCHEDULE["eventstore-sweep"] = {
     "task": "apps.eventstore.tasks.sweep_subscriptions",
     "schedule": timedelta(seconds=env.int("EVENTSTORE_SWEEP_SECONDS", default=5)),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/echo/<path:path>", EchoApi.as_view(), name="echo"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.eventstore.urls")),
+    path("api/v1/", include("apps.eventlog.urls")),  # GET and POST /events: the feed and the batch webhook
     path("api/v1/", include("apps.ingest.urls")),
     path("api/v1/", include("apps.delivery.urls")),
     path("api/v1/", include("apps.hub.urls")),

@@ -25,9 +25,10 @@ class Section:
 
 SECTIONS = [
     Section("integrations", "Integrations", "Who sends what to whom: systems, their events and actions, and the "
-            "contracts that connect them (WHEN this event happens THEN do that action).", [
+            "contracts that connect them (WHEN this event happens THEN do that action), and which systems may "
+            "follow the event log or send commands.", [
         ("hub.system", "Systems"), ("hub.eventtype", "Events"), ("hub.action", "Actions"),
-        ("hub.contract", "Contracts"),
+        ("hub.contract", "Contracts"), ("eventlog.logaccess", "Event log access"),
     ]),
     Section("activity", "Activity", "What happened: events received, their deliveries with every try, "
             "requests that were refused, replays, alerts and the log of everything.", [

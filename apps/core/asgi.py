@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,11 +44,23 @@ class BodyRefused(Exception):
 class BufferedWSGI:
     """An ASGI application running ``wsgi_app`` on ``threads`` threads once a request is complete."""
 
-    def __init__(self, wsgi_app: WSGIApp, *, threads: int, max_body_bytes: int, body_seconds: float) -> None:
+    def __init__(
+        self,
+        wsgi_app: WSGIApp,
+        *,
+        threads: int,
+        max_body_bytes: int,
+        body_seconds: float,
+        waits: Callable[[Scope], bool] = lambda scope: False,
+        waiting_threads: int = 1,
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.max_body_bytes = max_body_bytes
         self.body_seconds = body_seconds
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="web")
+        #: Requests that may wait long for something to happen run apart, told when their client leaves.
+        self.waits = waits
+        self.waiting_executor = ThreadPoolExecutor(waiting_threads, thread_name_prefix="web-waiting")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,8 +77,16 @@ class BufferedWSGI:
             return
         if body is None:  # the client went away
             return
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(self.executor, self._run, environ_from(scope, body), loop, send, started)
+        loop, environ = asyncio.get_running_loop(), environ_from(scope, body)
+        if self.waits(scope):
+            gone = environ["junction.disconnected"] = threading.Event()
+            watch = asyncio.create_task(_set_when_disconnected(receive, gone))
+            try:
+                answer = await loop.run_in_executor(self.waiting_executor, self._run, environ, loop, send, started)
+            finally:
+                watch.cancel()
+        else:
+            answer = await loop.run_in_executor(self.executor, self._run, environ, loop, send, started)
         if answer is not None:
             status, headers, content = answer
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -138,6 +159,12 @@ class BufferedWSGI:
         logger.info('%s "%s %s" %s %s %.1fms', client, scope["method"], scope["path"], status, size, elapsed)
 
 
+async def _set_when_disconnected(receive: Receive, gone: threading.Event) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    gone.set()
+
+
 def environ_from(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ (PEP 3333) for an ASGI HTTP scope and its complete body.
 
@@ -177,10 +204,12 @@ def environ_from(scope: Scope, body: bytes) -> dict[str, Any]:
     return environ
 
 
-def buffered_wsgi(wsgi_app: WSGIApp) -> BufferedWSGI:
+def buffered_wsgi(wsgi_app: WSGIApp, *, waits: Callable[[Scope], bool] = lambda scope: False) -> BufferedWSGI:
     return BufferedWSGI(
         wsgi_app,
         threads=settings.WEB_THREADS,
         max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         body_seconds=settings.WEB_BODY_SECONDS,
+        waits=waits,
+        waiting_threads=settings.WEB_WAITING_THREADS,
     )

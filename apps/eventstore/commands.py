@@ -49,6 +49,41 @@ class CommandRejected(ApplicationError):
     status_code = 422
 
 
+@dataclass(frozen=True)
+class PublicCommand:
+    """A command outside systems may send over REST, to the systems granted it (``apps.eventlog``).
+
+    ``send(target, payload, command_id=..., actor=...)`` checks the request as a person's request is
+    checked (raising ``ApplicationError``), dispatches the command under ``command_id`` and returns the
+    events it recorded.
+    """
+
+    type: str
+    target: str
+    description: str
+    payload_schema: dict[str, Any]
+    send: Callable[..., list[RecordedEvent]]
+
+
+_public: dict[str, PublicCommand] = {}
+
+
+def public_command(
+    command_type: str, *, target: str, description: str, payload_schema: dict[str, Any]
+) -> Callable[[Callable[..., list[RecordedEvent]]], Callable[..., list[RecordedEvent]]]:
+    """Declare the decorated function as the way outside systems send ``command_type``."""
+
+    def register(send: Callable[..., list[RecordedEvent]]) -> Callable[..., list[RecordedEvent]]:
+        _public[command_type] = PublicCommand(command_type, target, description, payload_schema, send)
+        return send
+
+    return register
+
+
+def public_commands() -> dict[str, PublicCommand]:
+    return dict(_public)
+
+
 def event(type: str, **data: Any) -> NewEvent:
     return NewEvent(type, data)
 

@@ -549,15 +549,23 @@ def read_stream(stream_id: str, *, after_version: int = 0, limit: int | None = N
         return _rows_to_events(cursor.fetchall())
 
 
-_READ_AFTER = f"SELECT {COLUMNS} FROM {TABLE} WHERE (tx, position) > (%s, %s) ORDER BY tx, position LIMIT %s"
-# Settled rows, plus the reader's own when no older transaction is still running.
-_PG_READ_AFTER = (
-    f"SELECT {_PG_COLUMNS} FROM {TABLE} WHERE (tx, position) > (%s::bigint, %s::bigint)"
-    " AND (tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-    " OR tx = pg_current_xact_id_if_assigned()::text::bigint"
-    " AND tx = pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
-    " ORDER BY tx, position LIMIT %s"
-)
+def _after_sql(columns: str, pg_columns: str) -> tuple[str, str]:
+    """The SQLite and PostgreSQL texts of "these columns of the next rows in read order after a cursor"."""
+    sqlite = f"SELECT {columns} FROM {TABLE} WHERE (tx, position) > (%s, %s) ORDER BY tx, position LIMIT %s"
+    # Settled rows, plus the reader's own when no older transaction is still running.
+    postgresql = (
+        f"SELECT {pg_columns} FROM {TABLE} WHERE (tx, position) > (%s::bigint, %s::bigint)"
+        " AND (tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        " OR tx = pg_current_xact_id_if_assigned()::text::bigint"
+        " AND tx = pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
+        " ORDER BY tx, position LIMIT %s"
+    )
+    return sqlite, postgresql
+
+
+_READ_AFTER, _PG_READ_AFTER = _after_sql(COLUMNS, _PG_COLUMNS)
+_SCAN_COLUMNS = "position, tx, event_type, stream_id, correlation_id"
+_SCAN_AFTER, _PG_SCAN_AFTER = _after_sql(_SCAN_COLUMNS, _SCAN_COLUMNS)
 
 
 def read_after(last_tx: int, last_position: int, *, limit: int) -> list[RecordedEvent]:
@@ -565,6 +573,45 @@ def read_after(last_tx: int, last_position: int, *, limit: int) -> list[Recorded
     with _cursor(binary_rows=True) as cursor:
         cursor.execute(_PG_READ_AFTER if _is_postgresql() else _READ_AFTER, [last_tx, last_position, limit])
         return _rows_to_events(cursor.fetchall())
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """What a filter looks at of an event, read without its payload."""
+
+    position: int
+    tx: int
+    type: str
+    stream_id: str
+    correlation_id: UUID
+
+
+def scan_after(last_tx: int, last_position: int, *, limit: int) -> list[Scanned]:
+    """``read_after`` without the payloads: for readers that pick a few events out of many."""
+    with _cursor() as cursor:
+        cursor.execute(_PG_SCAN_AFTER if _is_postgresql() else _SCAN_AFTER, [last_tx, last_position, limit])
+        return [Scanned(p, tx, t, s, _as_uuid(c)) for p, tx, t, s, c in cursor.fetchall()]
+
+
+def events_at(positions: Sequence[int]) -> list[RecordedEvent]:
+    """The events at these positions, in read order."""
+    if not positions:
+        return []
+    if _is_postgresql():  # one prepared text for any number of positions
+        condition, params = "position = ANY(%s::bigint[])", [list(positions)]
+    else:
+        condition, params = f"position IN ({', '.join(['%s'] * len(positions))})", list(positions)
+    with _cursor(binary_rows=True) as cursor:
+        cursor.execute(f"SELECT {_columns()} FROM {TABLE} WHERE {condition} ORDER BY tx, position", params)
+        return _rows_to_events(cursor.fetchall())
+
+
+def cursor_at(position: int) -> tuple[int, int] | None:
+    """The read cursor just past the event at ``position``, or None when no event has that position."""
+    with _cursor() as cursor:
+        cursor.execute(f"SELECT tx FROM {TABLE} WHERE position = %s", [position])
+        row = cursor.fetchone()
+        return (row[0], position) if row else None
 
 
 def read_all(*, batch_size: int = 2000) -> Iterator[RecordedEvent]:

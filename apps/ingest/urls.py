@@ -1,8 +1,7 @@
 from django.urls import path
 
-from apps.ingest.apis import EventBatchReceiveApi, EventReceiveApi
+from apps.ingest.apis import EventReceiveApi
 
 urlpatterns = [
-    path("events", EventBatchReceiveApi.as_view(), name="events-receive-batch"),
     path("events/<str:identifier>", EventReceiveApi.as_view(), name="events-receive"),
 ]

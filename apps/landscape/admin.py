@@ -182,9 +182,8 @@ class ChecksAdminMixin:
         )
         if request.method == "POST" and form.is_valid():
             actor = f"user {request.user.get_username()}"
-            chosen = checks.checks_select(
-                kind=self.checks_kind, group_id=group.pk, checks=form.cleaned_data["checks"], actor=actor
-            )
+            chosen = form.cleaned_data["checks"]
+            checks.checks_select(kind=self.checks_kind, group_id=group.pk, checks=chosen, actor=actor)
             self.message_user(request, f"{len(chosen)} check(s) chosen for {group}.", messages.SUCCESS)
             if "_run" in request.POST:
                 return self.run_view(request, object_id)

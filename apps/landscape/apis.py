@@ -191,7 +191,8 @@ class ChecksSelectionApi(APIView):
         data = self.ChecksSelectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         actor = f"user {request.user.get_username()}"
-        selected = checks.checks_select(kind=self.kind, group_id=pk, checks=data.validated_data["checks"], actor=actor)
+        selected = list(dict.fromkeys(data.validated_data["checks"]))
+        checks.checks_select(kind=self.kind, group_id=pk, checks=selected, actor=actor)
         return Response({"checks": selected}, status=202)
 
 

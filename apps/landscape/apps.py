@@ -7,4 +7,6 @@ class LandscapeConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the aggregates' commands with the bus in every process (web, worker, beat).
-        import apps.landscape.aggregates  # noqa: F401
+        # And the commands outside systems may send over REST.
+        import apps.landscape.aggregates
+        import apps.landscape.public_commands  # noqa: F401

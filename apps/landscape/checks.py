@@ -19,6 +19,7 @@ from apps.checks.engine import Check, Target, execution_env, is_applicable
 from apps.checks.models import Execution
 from apps.core.api import ApplicationError
 from apps.eventstore.commands import aggregate_for, dispatch, load
+from apps.eventstore.store import RecordedEvent
 from apps.landscape.commands import build
 from apps.landscape.models import ApplicationInstance, Cluster, Host, SapSystem
 
@@ -39,9 +40,11 @@ def group_get(kind: str, group_id: UUID | str) -> Cluster | Host:
     return group
 
 
-def checks_select(*, kind: str, group_id: UUID, checks: Sequence[str], actor: str) -> list[str]:
+def checks_select(
+    *, kind: str, group_id: UUID | str, checks: Sequence[str], actor: str, command_id: UUID | None = None
+) -> list[RecordedEvent]:
     """Select the checks a cluster or host runs (``ChecksSelected``/``HostChecksSelected``); an empty
-    list clears the selection. Every id must be in the catalog. Returns the selection."""
+    list clears the selection. Every id must be in the catalog. Returns the events (none if unchanged)."""
     group = group_get(kind, group_id)
     known = catalog().checks
     unknown = [check_id for check_id in checks if check_id not in known]
@@ -54,8 +57,8 @@ def checks_select(*, kind: str, group_id: UUID, checks: Sequence[str], actor: st
         )
     command_type, id_field = _SELECT[kind]
     selected = list(dict.fromkeys(checks))
-    dispatch(build(command_type, {id_field: str(group.id), "checks": selected}, actor=actor))
-    return selected
+    payload = {id_field: str(group.id), "checks": selected}
+    return dispatch(build(command_type, payload, actor=actor, command_id=command_id))
 
 
 def selected_checks(kind: str, group_id: UUID) -> list[str]:

@@ -13,7 +13,7 @@ in the database_id namespace. Stream ids are ``<kind>-<uuid>``.
 
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID, uuid4, uuid5
 
 from apps.eventstore.commands import Command
 from apps.eventstore.store import RecordedEvent
@@ -251,13 +251,14 @@ def _checked(command_type: str, payload: dict[str, Any]) -> tuple[str, dict[str,
     return stream_id(spec.target, payload[spec.target]), dict(payload)
 
 
-def build(command_type: str, payload: dict[str, Any], *, actor: str = "") -> Command:
-    """A root command (an agent discovery, a user request) addressed to the stream of its target id.
+def build(command_type: str, payload: dict[str, Any], *, actor: str = "", command_id: UUID | None = None) -> Command:
+    """A root command (an agent discovery, a user request) addressed to the stream of its target id;
+    ``command_id`` when the sender chose it (a command sent over REST, idempotent by its id).
 
     Raises ``ValueError`` for an unknown command, an unknown field or a missing target id.
     """
     stream, payload = _checked(command_type, payload)
-    return Command(command_type, stream, payload, actor=actor)
+    return Command(command_type, stream, payload, command_id=command_id or uuid4(), actor=actor)
 
 
 def caused_by(event: RecordedEvent, command_type: str, payload: dict[str, Any]) -> Command:

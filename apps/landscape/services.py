@@ -69,7 +69,7 @@ def heartbeats_check(*, now: datetime | None = None) -> int:
         cache.delete(HEARTBEAT_CHECK_LOCK)
 
 
-def host_deregistration_request(*, host: UUID, actor: str) -> list[RecordedEvent]:
+def host_deregistration_request(*, host: UUID | str, actor: str, command_id: UUID | None = None) -> list[RecordedEvent]:
     """Ask to remove a host whose agent is gone; refused (``host_alive``) while it still beats."""
     if selectors.host_heartbeat(str(host)) is None:
         raise host_not_found(host)
@@ -77,7 +77,7 @@ def host_deregistration_request(*, host: UUID, actor: str) -> list[RecordedEvent
     last = Heartbeat.objects.filter(agent_id=host).values_list("timestamp", flat=True).first()
     alive = last is not None and last + timedelta(seconds=settings.HOST_HEARTBEAT_INTERVAL_SECONDS) > now
     payload = {"host_id": str(host), "requested_at": now.isoformat(), "heartbeat": PASSING if alive else CRITICAL}
-    return dispatch(build("RequestHostDeregistration", payload, actor=actor))
+    return dispatch(build("RequestHostDeregistration", payload, actor=actor, command_id=command_id))
 
 
 #: What an instance clean-up removes: the read model to look in, its target field and the command.

@@ -1,0 +1,65 @@
+"""The landscape's commands that outside systems may send over REST (``POST /api/v1/commands``).
+
+Each goes through the same checks as the admin's buttons and the staff API, under the sender's command
+id, so a command sent twice is one command and its causal tree starts at the request.
+"""
+
+from uuid import UUID
+
+from apps.core.api import ApplicationError
+from apps.eventstore.commands import public_command
+from apps.eventstore.store import RecordedEvent
+from apps.landscape import checks, services
+
+CHECK_SELECTION = {
+    "type": "object",
+    "properties": {"checks": {"type": "array", "items": {"type": "string"}, "maxItems": 1000}},
+    "required": ["checks"],
+    "additionalProperties": False,
+}
+NOTHING = {"type": "object", "additionalProperties": False}
+
+
+def _id(target: str, what: str) -> UUID:
+    try:
+        return UUID(target)
+    except ValueError:
+        message = f"The target must be the {what}'s id (a UUID)."
+        raise ApplicationError("invalid_target", message, status_code=422) from None
+
+
+@public_command(
+    "SelectChecks",
+    target="cluster id",
+    description="Choose the checks a cluster runs (an empty list clears the choice); every id must be in the catalog.",
+    payload_schema=CHECK_SELECTION,
+)
+def select_cluster_checks(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
+    cluster = _id(target, "cluster")
+    return checks.checks_select(
+        kind=checks.CLUSTER, group_id=cluster, checks=payload["checks"], actor=actor, command_id=command_id
+    )
+
+
+@public_command(
+    "SelectHostChecks",
+    target="host id",
+    description="Choose the checks a host runs (an empty list clears the choice); every id must be in the catalog.",
+    payload_schema=CHECK_SELECTION,
+)
+def select_host_checks(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
+    host = _id(target, "host")
+    return checks.checks_select(
+        kind=checks.HOST, group_id=host, checks=payload["checks"], actor=actor, command_id=command_id
+    )
+
+
+@public_command(
+    "RequestHostDeregistration",
+    target="host id",
+    description="Remove a host whose agent stopped sending heartbeats, with its instances and cluster "
+    "membership; refused (host_alive) while it still beats.",
+    payload_schema=NOTHING,
+)
+def request_host_deregistration(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
+    return services.host_deregistration_request(host=_id(target, "host"), actor=actor, command_id=command_id)

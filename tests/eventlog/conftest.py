@@ -1,0 +1,17 @@
+import pytest
+
+from apps.eventlog.models import LogAccess
+from tests.hub import factories
+
+
+def grant(name: str = "Data lake", **access) -> str:
+    """A system with an API key and the given access to the event log; its key."""
+    system, key = factories.producer_with_key(name)
+    LogAccess.objects.create(system=system, **access)
+    return key
+
+
+@pytest.fixture
+def reader(db) -> str:
+    """The API key of a system that may read the whole event log."""
+    return grant()
