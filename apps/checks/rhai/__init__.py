@@ -22,11 +22,10 @@ Supported: ``let``/``const``, assignment and compound assignment to variables, p
 indexes; ``if``/``else`` (statement and expression), ``for x in``/``for (x, i) in`` over arrays,
 strings and ranges, ``while``, ``loop``, ``do``, ``break``, ``continue``, ``return``; block values;
 comments; all literals incl. template strings, chars, ``#{}`` maps; Rhai's operators and
-precedence incl. ``in``/``!in``, ``?.``/``?[``/``??``, ranges; strict map properties; closures
+precedence incl. ``in``/``!in``, ``?.``/``?[``/``??``, ranges (open-ended too); strict map properties; closures
 with shared capture, ``this`` binding, ``f(x)``/``f.call(x)``; the functions in ``builtins.py``.
 Not supported (none is used by the catalog): ``fn`` definitions, ``switch``, ``throw``/``try``,
-modules/``import``, ``Fn("name")`` and ``curry``, BLOBs, timestamps, decimal; inclusive ranges
-report ``type_of`` ``"range"`` (Rhai says ``"range="``).
+modules/``import``, ``Fn("name")`` and ``curry``, BLOBs, timestamps, decimal.
 """
 
 from .compiler import Program, compile_script

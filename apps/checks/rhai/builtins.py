@@ -23,6 +23,7 @@ from .values import (
     UNIT_TYPES,
     Char,
     FnPtr,
+    InclusiveRange,
     contains,
     debug,
     display,
@@ -42,7 +43,7 @@ ARR = (list,)
 MAP = (dict,)
 INT = (int,)
 FLOAT = (float,)
-ALL = (int, float, bool, str, Char, list, dict, *UNIT_TYPES, FnPtr, range)
+ALL = (int, float, bool, str, Char, list, dict, *UNIT_TYPES, FnPtr, range, InclusiveRange)
 
 
 def reg(name: str, kinds: Iterable[type], nargs: int, fn: Impl, getter: bool = False) -> None:
@@ -427,8 +428,13 @@ for _n in (0, 1, 2):
 
 
 def _sub_string(c: Ctx, s: str, start: Any, length: Any = None) -> str:
-    if start.__class__ is range and length is None:
-        return s[max(start.start, 0) : max(start.stop, 0)]
+    if (start.__class__ is range or start.__class__ is InclusiveRange) and length is None:
+        # Rhai: from max(start, 0) for as many characters as the range spans (a reversed range
+        # spans none, or one if it is inclusive).
+        inclusive = start.__class__ is InclusiveRange
+        first = max(start.start, 0)
+        length = max(start.end if inclusive else start.stop, first) - first + inclusive
+        start = first
     _need(INT, "sub_string", s, start)
     if start < 0:
         start = max(0, start + len(s))

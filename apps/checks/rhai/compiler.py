@@ -13,10 +13,12 @@ from .parser import Node, parse
 from .runtime import NO_THIS, Break, Continue, Ctx, Return, invoke
 from .values import (
     CONTAINERS,
+    I64_MAX,
     UNIT,
     UNIT_TYPES,
     Char,
     FnPtr,
+    InclusiveRange,
     add,
     arith,
     contains,
@@ -106,10 +108,33 @@ def index_get(o: Any, k: Any, pos: int) -> Any:
                 return Char(o[k])
             except IndexError:
                 raise Fail("string_bounds", f"String index {k} out of bounds: only {len(o)} characters", pos) from None
-        if k.__class__ is range:
-            return o[max(k.start, 0) : max(k.stop, 0)]
+        if k.__class__ is range or k.__class__ is InclusiveRange:
+            return _slice(o, k, pos)
         raise Fail("indexing_type", f"String index must be an integer or a range, not {type_name(k)}", pos)
     raise Fail("indexing_type", f"Indexing is not supported for type '{type_name(o)}'", pos)
+
+
+def _slice(s: str, k: range | InclusiveRange, pos: int) -> str:
+    """``s[a..b]`` / ``s[a..=b]`` as Rhai does it: a negative start or end counts from the end; a
+    negative start before the beginning is an error, a negative end before it means 0; an end past
+    the string stops at its end; an inclusive range whose end is not after its start is empty
+    unless it covers the whole string."""
+    if not s:
+        return ""
+    inclusive = k.__class__ is InclusiveRange
+    start, end = k.start, (k.end if inclusive else k.stop)  # type: ignore[union-attr]
+    n = len(s)
+    if start < 0:
+        if -start > n:
+            raise Fail("string_bounds", f"String index {start} out of bounds: only {n} characters", pos)
+        start += n
+    if end < 0:
+        end = end + n if -end <= n else 0
+    if not inclusive:
+        return str(s[start:end])
+    if start == 0 and end >= n - 1:
+        return str(s)
+    return str(s[start : end + 1]) if end > start else ""
 
 
 def _is_lvalue(node: Node) -> bool:
@@ -572,11 +597,14 @@ class Compiler:
         pos, lf, rf, inclusive = node[1], self.c(node[2]), self.c(node[3]), node[4]
 
         def f(fr: list[Any]) -> Any:
+            # An open end (``a..``, ``..b``, ``..``) is a ``()``: from 0, to the largest integer.
             a = lf(fr)
+            a = 0 if a.__class__ in UNIT_TYPES else a
             b = rf(fr)
+            b = I64_MAX if b.__class__ in UNIT_TYPES else b
             if a.__class__ is not int or b.__class__ is not int:
                 raise _at(not_found("..=" if inclusive else "..", a, b), pos)
-            return range(a, b + 1 if inclusive else b)
+            return InclusiveRange(a, b) if inclusive else range(a, b)
 
         return f
 
@@ -652,6 +680,8 @@ class Compiler:
             c = items.__class__
             if c in _STRS:
                 items = [Char(ch) for ch in items]
+            elif c is InclusiveRange:
+                items = items.as_range()
             elif c is not list and c is not range:
                 message = f"Cannot iterate over type '{type_name(items)}'"
                 raise Fail("mismatch_data_type", message, src_node[1])

@@ -87,7 +87,7 @@ def _number(text: str, pos: int) -> int | float:
             value = int(t)
     except ValueError:
         raise LexError(f"Invalid number: {text}", pos) from None
-    if value > I64_MAX:
+    if value > I64_MAX + 1:  # I64_MAX + 1 is left to the parser: it is valid after a minus sign
         raise LexError(f"Integer too large: {text}", pos)
     return value
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import RhaiSyntaxError, line_col
 from .lexer import UNSUPPORTED, LexError, Token, tokenize
-from .values import UNIT
+from .values import I64_MAX, UNIT
 
 Node = tuple[Any, ...]
 
@@ -46,6 +46,8 @@ BINARY = {
 }
 ASSIGN_OPS = frozenset(("=", "+=", "-=", "*=", "/=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>="))
 _SELF_TERMINATED = frozenset(("if", "for", "while", "block"))
+#: Tokens after which `..` / `..=` has no end.
+_RANGE_OPEN_END = frozenset(("]", ")", "}", ",", ";", "=>"))
 
 
 class Decl:
@@ -287,7 +289,9 @@ class Parser:
             self.i += 1
             op = t[0]
             if op in ("..", "..="):
-                rhs = self.expr(bp[1])
+                n = self.peek()
+                # As in Rhai, a range may be open at its end: `s[2..]`, `(a..=)`.
+                rhs = ("lit", n[2], UNIT) if n[0] in _RANGE_OPEN_END else self.expr(bp[1])
                 lhs = ("range", t[2], lhs, rhs, op == "..=")
             else:
                 rhs = self.expr(bp[1])
@@ -309,6 +313,12 @@ class Parser:
         t = self.peek()
         if t[0] in ("-", "+", "!"):
             self.i += 1
+            n = self.peek()
+            if t[0] == "-" and n[0] == "num" and n[2] == t[2] + 1:
+                # As in Rhai's tokenizer, a minus sign stuck to a number is part of the number, so
+                # -9223372036854775808 is the smallest integer and -1.abs() is 1.
+                self.i += 1
+                return self.postfix(("lit", t[2], -n[1]))
             self.enter(t[2])
             operand = self.unary()
             self.depth -= 1
@@ -356,6 +366,8 @@ class Parser:
         t = self.next()
         k = t[0]
         pos = t[2]
+        if k == "num" and t[1].__class__ is int and t[1] > I64_MAX:
+            raise self.error(f"Integer too large: {t[1]}", pos)
         if k == "num" or k == "str" or k == "chr":
             return ("lit", pos, t[1])
         if k == "true" or k == "false":
@@ -398,6 +410,9 @@ class Parser:
             return self.block()
         if k == "|" or k == "||":
             return self.closure(t)
+        if k == ".." or k == "..=":  # a range open at its start, `..3`, starts at 0
+            self.i -= 1
+            return ("lit", pos, 0)
         raise self.error(f"Unexpected {_describe(t)}", pos)
 
     def map_literal(self, pos: int) -> Node:

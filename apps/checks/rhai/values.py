@@ -1,12 +1,14 @@
 """Rhai values as plain Python data, and the operators on them.
 
 int (i64), float (f64), bool, str, :class:`Char` (a one-character ``str``), list (array), dict (object
-map), ``UNIT`` / ``None`` (both read as ``()``), :class:`FnPtr` (closures) and ``range``.
+map), ``UNIT`` / ``None`` (both read as ``()``), :class:`FnPtr` (closures), ``range`` (``a..b``) and
+:class:`InclusiveRange` (``a..=b``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +30,18 @@ class _Unit:
 
 #: Rhai's ``()``. ``None`` (JSON null in facts) reads the same everywhere.
 UNIT: Any = _Unit()
+
+
+@dataclass(frozen=True, slots=True)
+class InclusiveRange:
+    """Rhai's ``a..=b``: kept apart from ``range(a, b + 1)`` because a string sliced by it counts
+    a negative end, and an empty span, differently."""
+
+    start: int
+    end: int
+
+    def as_range(self) -> range:
+        return range(self.start, self.end + 1)
 
 
 class Char(str):
@@ -64,6 +78,7 @@ _TYPE_NAMES = {
     _UNIT_T: "()",
     FnPtr: "Fn",
     range: "range",
+    InclusiveRange: "range=",
 }
 _NUM = frozenset((int, float))
 _STRS = frozenset((str, Char))
@@ -149,6 +164,8 @@ def debug(v: object) -> str:
         if v.step != 1:  # type: ignore[attr-defined]
             return repr(v)
         return f"{v.start}..{v.stop}"  # type: ignore[attr-defined]
+    if c is InclusiveRange:
+        return f"{v.start}..={v.end}"  # type: ignore[attr-defined]
     if c in _TYPE_NAMES:
         return display(v)
     return f"<{c.__name__}>"
@@ -336,6 +353,8 @@ def contains(container: Any, item: Any) -> bool:
         raise not_found("contains", container, item)
     if c is range:
         return item.__class__ is int and item in container
+    if c is InclusiveRange:
+        return item.__class__ is int and item in container.as_range()
     raise not_found("contains", container, item)
 
 
