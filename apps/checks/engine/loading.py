@@ -246,8 +246,6 @@ class _CheckBuilder:
         if not isinstance(raw, dict):
             self.fail("metadata", "must be a mapping")
             return {}
-        if not isinstance(raw.get("target_type"), str):
-            self.fail("metadata.target_type", "required, must be a string")
         for key, value in raw.items():
             listed = isinstance(value, list) and all(_is_scalar(v) and not isinstance(v, bool) for v in value)
             if not (_is_scalar(value) or listed):

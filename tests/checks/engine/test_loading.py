@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from apps.checks.engine import Catalog, Severity, load_catalog
+from apps.checks.engine import Catalog, Severity, is_applicable, load_catalog
 
 from .conftest import make_check, write_check
 
@@ -41,7 +41,7 @@ def test_bad_files_are_reported_and_the_good_ones_still_load(tmp_path: Path):
     write_check(tmp_path, "BAD004", unexpected="key")
     write_check(tmp_path, "BAD005", expectations=[{"name": "no_kind", "failure_message": "x"}])
     write_check(tmp_path, "BAD006", values=[{"name": "v", "conditions": [{"value": 1}]}])
-    write_check(tmp_path, "BAD007", metadata={"cluster_type": "ascs_ers"})
+    write_check(tmp_path, "BAD007", metadata={"target_type": ["cluster", {"not": "scalar"}]})
     write_check(tmp_path, "BAD008", facts=[{"name": "f"}])
     (tmp_path / "BAD009.yaml").write_text("id: 'BAD009\nname: [unclosed\n")
     (tmp_path / "BAD010.yaml").write_text("- just\n- a list\n")
@@ -59,7 +59,7 @@ def test_bad_files_are_reported_and_the_good_ones_still_load(tmp_path: Path):
     assert "exactly one of expect" in problems[("BAD005", "expectations[0]")]
     assert problems[("BAD006", "values[0].default")] == "required key is missing"
     assert problems[("BAD006", "values[0].conditions[0].when")] == "required key is missing"
-    assert problems[("BAD007", "metadata.target_type")] == "required, must be a string"
+    assert problems[("BAD007", "metadata.target_type")].startswith("must be a string, a number")
     assert problems[("BAD008", "facts[0].gatherer")] == "required key is missing"
     assert "cannot read YAML" in problems[("BAD009", "")]
     assert "mapping" in problems[("BAD010", "")]
@@ -99,3 +99,13 @@ def test_first_directory_wins_and_wip_files_are_ignored(tmp_path: Path):
     assert loaded.errors == []
     assert sorted(loaded.checks) == ["000001", "000002"]
     assert loaded.checks["000001"].name == "from first"
+
+
+def test_metadata_without_target_type_loads_as_in_wanda(tmp_path: Path):
+    # wanda's with_metadata fixture: free metadata keys, no target_type.
+    metadata = {"some": "kind", "of": "metadata", "list": ["this", "and", "that"]}
+    check = make_check(tmp_path, metadata=metadata)
+
+    assert check.metadata == metadata
+    assert is_applicable(check, {"target_type": "cluster", "list": "and"})
+    assert not is_applicable(check, {"list": "other"})
