@@ -53,7 +53,7 @@ def test_raw_aws_instance_metadata_normalises_to_the_same_fields(envelope):
     )
     assert provider == "aws"
     assert data == {
-        "account_id": "",
+        "account_id": None,  # blank in the payload
         "ami_id": "ami-123456",
         "availability_zone": "us-west-2a",
         "data_disk_number": 1,
