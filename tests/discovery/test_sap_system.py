@@ -26,6 +26,7 @@ def test_a_hana_instance_registers_with_its_replication_state(envelope):
     assert (payload["system_replication"], payload["system_replication_status"]) == ("Primary", "ERROR")
     assert (payload["system_replication_site"], payload["system_replication_tier"]) == ("Site1", 1)
     assert payload["system_replication_source_site"] is None
+    assert (payload["system_replication_site_id"], payload["system_replication_active_primary_site"]) == (1, None)
 
 
 def test_a_secondary_knows_its_source_site_and_tier(envelope):
@@ -36,12 +37,34 @@ def test_a_secondary_knows_its_source_site_and_tier(envelope):
     assert (payload["system_replication_site"], payload["system_replication_source_site"]) == ("Site2", "Site1")
     assert payload["system_replication_tier"] == 2
     assert payload["system_replication_status"] is None
+    assert (payload["system_replication_site_id"], payload["system_replication_active_primary_site"]) == (2, 1)
+
+
+def test_a_multi_target_source_lists_each_target_on_its_own_line(envelope):
+    # hdbnsutil repeats siteMapping/<source> once per target; the agent sends the repeats as a list.
+    secondary = envelope("web/sap_system_discovery_database_secondary.json")
+    state = secondary["payload"][0]["Instances"][0]["HdbnsutilSRstate"]
+    state["siteMapping/Site1"] = ["Site3", "Site2"]
+    [command] = run(secondary)
+    assert command.payload["system_replication_source_site"] == "Site1"
+
+
+def test_a_stopped_secondary_leaves_its_tier_to_enrichment(envelope):
+    # A stopped secondary's hdbnsutil output has no site mapping or tiers, only the active primary's id.
+    secondary = envelope("web/sap_system_discovery_database_secondary.json")
+    state = secondary["payload"][0]["Instances"][0]["HdbnsutilSRstate"]
+    for key in [k for k in state if k.startswith(("siteMapping/", "siteTier/"))]:
+        del state[key]
+    [command] = run(secondary)
+    payload = command.payload
+    assert (payload["system_replication"], payload["system_replication_tier"]) == ("Secondary", None)
+    assert (payload["system_replication_source_site"], payload["system_replication_active_primary_site"]) == (None, 1)
 
 
 def test_non_replicated_and_stopped_databases(envelope):
     [multi] = run(envelope("web/sap_system_discovery_database_multi_tenant.json"))
     assert multi.payload["tenants"] == [{"name": "HS6"}, {"name": "S4TENANT"}]
-    assert multi.payload["system_replication"] == ""
+    assert multi.payload["system_replication"] is None
     [stopped] = run(envelope("web/sap_system_discovery_database_stopped_instance.json"))
     assert (stopped.payload["dispstatus"], stopped.payload["system_replication"]) == ("SAPControl-GRAY", "Primary")
 
@@ -125,15 +148,15 @@ KNOWN = PolicyContext(
 )
 
 
-def test_known_instances_missing_from_the_payload_are_marked_absent_first(envelope):
+def test_known_instances_missing_from_the_payload_are_marked_absent_first_databases_then_applications(envelope):
     commands = run(envelope("web/sap_system_discovery_application.json"), KNOWN)
     assert [(c.type, c.stream_id, c.payload["instance_number"]) for c in commands] == [
-        ("MarkApplicationInstanceAbsent", f"sap_system-{SAP_SYSTEM}", "01"),
         ("MarkDatabaseInstanceAbsent", f"database-{PRD}", "00"),
         ("MarkDatabaseInstanceAbsent", f"database-{PRD}", "10"),
+        ("MarkApplicationInstanceAbsent", f"sap_system-{SAP_SYSTEM}", "01"),
         ("RegisterApplicationInstance", "", "02"),
     ]
-    assert commands[0].payload == {
+    assert commands[2].payload == {
         "sap_system_id": SAP_SYSTEM,
         "host_id": "779cdd70-e9e2-58ca-b18a-bf3eb3f71244",
         "instance_number": "01",
@@ -143,16 +166,16 @@ def test_known_instances_missing_from_the_payload_are_marked_absent_first(envelo
 
 def test_an_empty_discovery_marks_every_known_instance_absent(envelope):
     commands = run(envelope("web/sap_system_discovery_empty.json"), KNOWN)
-    assert [c.type for c in commands] == ["MarkApplicationInstanceAbsent"] * 2 + ["MarkDatabaseInstanceAbsent"] * 2
+    assert [c.type for c in commands] == ["MarkDatabaseInstanceAbsent"] * 2 + ["MarkApplicationInstanceAbsent"] * 2
     assert {c.payload["host_id"] for c in commands} == {HOST}
 
 
 def test_a_database_instance_still_present_is_not_marked_absent(envelope):
     commands = run(envelope("web/sap_system_discovery_database.json"), KNOWN)
     assert [(c.type, c.payload["instance_number"]) for c in commands] == [
+        ("MarkDatabaseInstanceAbsent", "10"),
         ("MarkApplicationInstanceAbsent", "02"),
         ("MarkApplicationInstanceAbsent", "01"),
-        ("MarkDatabaseInstanceAbsent", "10"),
         ("RegisterDatabaseInstance", "00"),
     ]
 
@@ -173,3 +196,19 @@ def test_older_agents_without_current_instance_flag_are_matched_by_host_and_numb
         del entry["currentInstance"]
     [command] = run(database)
     assert (command.payload["features"], command.payload["http_port"]) == ("HDB|HDB_WORKER", 50013)
+
+
+@pytest.mark.parametrize("name", ["SAPSYSTEM", "SAPLOCALHOST"])
+@pytest.mark.parametrize("blank", ["", "  "])
+@pytest.mark.parametrize(
+    "fixture", ["web/sap_system_discovery_database.json", "web/sap_system_discovery_application.json"]
+)
+def test_a_blank_instance_number_or_hostname_is_rejected(envelope, fixture, name, blank):
+    discovery = envelope(fixture)
+    for prop in discovery["payload"][0]["Instances"][0]["SAPControl"]["Properties"]:
+        if prop["property"] == name:
+            prop["value"] = blank
+    with pytest.raises(InvalidDiscovery) as rejected:
+        run(discovery)
+    assert rejected.value.errors[0].path == "/payload/0/Instances/0/SAPControl/Properties"
+    assert name in rejected.value.errors[0].message

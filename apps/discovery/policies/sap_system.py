@@ -30,19 +30,8 @@ def sap_system_discovery(envelope: Mapping[str, Any], context: PolicyContext) ->
         elif system_type not in (UNKNOWN_TYPE, DIAGNOSTICS_TYPE):
             raise fail("must be 0, 1, 2 or 3", "payload", position, "Type")
     seen = {(c.type, c.payload["sid"], c.payload["instance_number"]) for c in registrations}
+    # Databases first, then applications, as upstream lists the host's current instances.
     absent = [
-        build(
-            "MarkApplicationInstanceAbsent",
-            {
-                "sap_system_id": known.sap_system_id,
-                "host_id": host,
-                "instance_number": known.instance_number,
-                "absent_at": context.received_at_iso,
-            },
-        )
-        for known in context.application_instances
-        if ("RegisterApplicationInstance", known.sid, known.instance_number) not in seen
-    ] + [
         build(
             "MarkDatabaseInstanceAbsent",
             {
@@ -54,6 +43,18 @@ def sap_system_discovery(envelope: Mapping[str, Any], context: PolicyContext) ->
         )
         for known in context.database_instances
         if ("RegisterDatabaseInstance", known.sid, known.instance_number) not in seen
+    ] + [
+        build(
+            "MarkApplicationInstanceAbsent",
+            {
+                "sap_system_id": known.sap_system_id,
+                "host_id": host,
+                "instance_number": known.instance_number,
+                "absent_at": context.received_at_iso,
+            },
+        )
+        for known in context.application_instances
+        if ("RegisterApplicationInstance", known.sid, known.instance_number) not in seen
     ]
     return absent + registrations
 
@@ -78,10 +79,12 @@ def _database_instances(system: Mapping[str, Any], position: int, host: str) -> 
                     "system_replication": _replication_role(replication_state.get("mode")),
                     "system_replication_status": dig(instance, "SystemReplication", "overall_replication_status"),
                     "system_replication_site": site,
+                    "system_replication_site_id": _number(replication_state.get("site_id")),
+                    "system_replication_active_primary_site": _number(replication_state.get("active_primary_site")),
                     "system_replication_mode": replication_state.get("mode"),
                     "system_replication_operation_mode": replication_state.get("operation_mode"),
                     "system_replication_source_site": _source_site(replication_state, site),
-                    "system_replication_tier": _tier(replication_state, site),
+                    "system_replication_tier": _number(replication_state.get(f"siteTier/{site}")),
                 },
             )
         )
@@ -137,6 +140,10 @@ class _Instance:
         sap_control = expect(instance.get("SAPControl"), Mapping, *path, "SAPControl", what="an object")
         self.path = path
         self.properties = pairs(sap_control.get("Properties"), key="property", val="value")
+        for name in ("SAPSYSTEM", "SAPLOCALHOST"):
+            value = self.properties.get(name)
+            if isinstance(value, str) and not value.strip():
+                raise fail(f"{name} can't be blank", *path, "SAPControl", "Properties")
         self.processes = items(sap_control.get("Processes"))
         self.current = self._current(items(sap_control.get("Instances")))
 
@@ -180,22 +187,29 @@ class _Instance:
         )
 
 
-def _replication_role(mode: Any) -> str:
+def _replication_role(mode: Any) -> str | None:
     if mode == "primary":
         return "Primary"
     if mode in SECONDARY_MODES:
         return "Secondary"
-    return ""
-
-
-def _source_site(state: Mapping[str, Any], site: Any) -> str | None:
-    """``siteMapping/<source>`` names the site(s) a site replicates to; read it backwards."""
-    for key, targets in state.items():
-        if key.startswith("siteMapping/") and site in str(targets).replace("|", ",").split(","):
-            return key.removeprefix("siteMapping/")
     return None
 
 
-def _tier(state: Mapping[str, Any], site: Any) -> int | None:
-    tier = state.get(f"siteTier/{site}")
-    return int(tier) if isinstance(tier, str) and tier.isdigit() else None
+def _source_site(state: Mapping[str, Any], site: Any) -> str | None:
+    """``siteMapping/<source>`` names the site(s) a site replicates to; read it backwards.
+
+    A source with several targets (multi-target replication) comes as a list, one entry per line
+    of ``hdbnsutil -sr_state``.
+    """
+    for key, targets in state.items():
+        if not key.startswith("siteMapping/"):
+            continue
+        for entry in targets if isinstance(targets, list) else [targets]:
+            if site in str(entry).replace("|", ",").split(","):
+                return key.removeprefix("siteMapping/")
+    return None
+
+
+def _number(value: Any) -> int | None:
+    """hdbnsutil reports site ids and tiers as digit strings."""
+    return int(value) if isinstance(value, str) and value.isdigit() else None
