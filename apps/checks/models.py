@@ -34,6 +34,8 @@ class Execution(models.Model):
     targets = models.JSONField(default=list)
     #: The ids of the selected checks, in catalog order.
     checks = models.JSONField(default=list)
+    #: ``[{check_id, agent_id, exclude_expression}]``: the pairs the checks' ``exclude`` left out at the start.
+    excluded = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     timeout_at = models.DateTimeField(help_text="Agents that have not answered by then are reported timed out.")
     completed_at = models.DateTimeField(null=True, blank=True)

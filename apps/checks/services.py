@@ -32,11 +32,13 @@ from rest_framework import status
 from apps.checks.catalog import catalog, check_get
 from apps.checks.engine import (
     Check,
+    Exclusion,
     ExecutionResult,
     FactError,
     NoChecksSelected,
     Target,
     evaluate_execution,
+    exclusions,
     execution_env,
     facts_from_message,
     is_applicable,
@@ -104,6 +106,7 @@ def execution_start(
         env=plan.env,
         targets=targets_data,
         checks=[check.id for check in plan.checks],
+        excluded=[asdict(exclusion) for exclusion in plan.excluded],
         timeout_at=now + timedelta(seconds=settings.CHECKS_EXECUTION_TIMEOUT_SECONDS),
         started_by=started_by,
     )
@@ -279,6 +282,7 @@ def _evaluate(execution: Execution, requests: list[FactsRequest], timed_out: lis
         execution.env,
         customizations=group_customizations(group_id=execution.group_id, check_ids=execution.checks),
         timed_out=timed_out,
+        excluded=[Exclusion(**exclusion) for exclusion in execution.excluded],
     )
 
 
@@ -445,6 +449,7 @@ def playground_evaluate(
         gathered,
         full_env,
         customizations={check.id: dict(custom_values)} if custom_values else None,
+        excluded=exclusions([check], targets),
     )
     return {"check_id": check.id, "applicable": is_applicable(check, full_env), "env": full_env, **result_json(result)}
 

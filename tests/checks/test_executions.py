@@ -6,9 +6,11 @@ import pytest
 from django.utils import timezone
 
 from apps.checks import services
+from apps.checks.engine import Target
 from apps.checks.models import Execution, FactsRequest
 from apps.eventstore import store
 from tests.checks.conftest import AGENT_A, AGENT_B, API, GROUP, answer_all, fetch, post_facts, start
+from tests.checks.engine.conftest import write_check
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_catalog")]
 
@@ -226,3 +228,29 @@ def test_executions_are_listed_newest_first_and_by_group(admin_client):
 def test_the_api_is_for_staff(client):
     assert client.get(f"{API}/checks/executions").status_code in (401, 403)
     assert start(client).status_code in (401, 403)
+
+
+def test_an_excluded_agent_is_recorded_with_the_expression_that_excluded_it_at_the_start(
+    tmp_path, settings, client, agent_key
+):
+    before, after = tmp_path / "before", tmp_path / "after"
+    for folder, provider in ((before, "aws"), (after, "gcp")):
+        folder.mkdir()
+        write_check(folder, "EXCL01", exclude=f'host.provider == "{provider}"')
+    settings.CHECKS_CATALOG_DIRS = [str(before)]
+    targets = [Target(AGENT_A, ["EXCL01"], {"provider": "aws"}), Target(AGENT_B, ["EXCL01"], {"provider": "gcp"})]
+    execution = services.execution_start(group_id=GROUP, targets=targets, target_type="cluster", env={})
+
+    settings.CHECKS_CATALOG_DIRS = [str(after)]  # the check's exclude changes while agents gather
+    answer_all(client, agent_key, AGENT_B, {"answer": 42})
+    services.execution_complete(execution_id=execution.pk)
+
+    execution.refresh_from_db()
+    assert execution.excluded == [
+        {"check_id": "EXCL01", "agent_id": AGENT_A, "exclude_expression": 'host.provider == "aws"'}
+    ]
+    assert not FactsRequest.objects.filter(execution=execution, agent_id=AGENT_A).exists()
+    entries = execution.result_data["check_results"][0]["agents_check_results"]
+    assert [(e["agent_id"], e["status"]) for e in entries] == [(AGENT_B, "executed"), (AGENT_A, "excluded")]
+    assert entries[1]["exclude_expression"] == 'host.provider == "aws"'
+    assert execution.result == "passing"

@@ -6,7 +6,15 @@ Pure Python, no Django: the models, API and agents layers call these functions.
 from .applicability import applicable_checks, execution_env, is_applicable, is_excluded
 from .evaluation import AgentFacts, evaluate_agent, evaluate_check, evaluate_expectation
 from .execution import ExecutionPlan, NoChecksSelected, evaluate_execution, plan_execution
-from .gathering import AgentFactsRequest, FactRequest, Target, facts_from_message, facts_gathering_requests
+from .gathering import (
+    AgentFactsRequest,
+    Exclusion,
+    FactRequest,
+    Target,
+    exclusions,
+    facts_from_message,
+    facts_gathering_requests,
+)
 from .loading import Catalog, LoadError, load_catalog, load_check_file
 from .model import Check, Condition, Expectation, ExpectationType, Expression, Fact, Severity, Value
 from .results import (
@@ -45,6 +53,7 @@ __all__ = [
     "CustomizationError",
     "CustomizationErrorCode",
     "ExcludedAgentCheck",
+    "Exclusion",
     "ExecutionPlan",
     "ExecutionResult",
     "Expectation",
@@ -70,6 +79,7 @@ __all__ = [
     "evaluate_check",
     "evaluate_execution",
     "evaluate_expectation",
+    "exclusions",
     "execution_env",
     "facts_from_message",
     "facts_gathering_requests",

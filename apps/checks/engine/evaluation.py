@@ -38,7 +38,7 @@ def evaluate_check(
     values: Sequence[ResolvedValue],
     facts: Mapping[str, AgentFacts],
     timed_out: Collection[str] = (),
-    excluded: Sequence[str] = (),
+    excluded: Sequence[ExcludedAgentCheck] = (),
     customized: bool = False,
 ) -> CheckResult:
     """``facts`` maps agent id → that agent's facts for this check; agents in ``timed_out`` never
@@ -58,8 +58,7 @@ def evaluate_check(
         result = Result(check.severity)
     else:
         result = worst([_outcome(item.result, check.severity) for item in expectation_results])
-    source = check.exclude.source if check.exclude else ""
-    entries.extend(ExcludedAgentCheck(agent_id, source) for agent_id in excluded)
+    entries.extend(excluded)
     return CheckResult(check.id, customized, result, expectation_results, entries)
 
 

@@ -8,6 +8,7 @@ from apps.checks.engine import (
     AgentCheckError,
     Catalog,
     ExcludedAgentCheck,
+    Exclusion,
     FactError,
     FactRequest,
     NoChecksSelected,
@@ -63,7 +64,7 @@ def test_a_fact_without_argument_is_requested_with_an_empty_one(tmp_path: Path):
     write_check(tmp_path, "AAAAAA", facts=[{"name": "f", "gatherer": "os-release@v1"}])
     check = load_catalog([tmp_path]).checks["AAAAAA"]
 
-    [request] = facts_gathering_requests([check], [Target("a", ["AAAAAA"])])
+    [request] = facts_gathering_requests([check], [Target("a", ["AAAAAA"])], [])
 
     assert request.fact_requests == [FactRequest("AAAAAA", "f", "os-release@v1", "")]
 
@@ -124,14 +125,18 @@ def test_no_checks_gives_a_passing_execution():
 
 def test_excluded_agents_are_listed_after_evaluation_and_never_gathered(tmp_path: Path):
     write_check(tmp_path, "AAAAAA", exclude="host.is_majority_maker", severity="warning")
-    [check] = load_catalog([tmp_path]).checks.values()
+    catalog = load_catalog([tmp_path])
     targets = [Target("a", ["AAAAAA"]), Target("mm", ["AAAAAA"], {"is_majority_maker": True})]
 
-    requests = facts_gathering_requests([check], targets)
-    result = evaluate_execution("e", "g", [check], targets, {"a": {"AAAAAA": {"answer": 41}}}, {})
-    only_excluded = evaluate_execution("e", "g", [check], targets[1:], {}, {})
+    plan = plan_execution(catalog, targets, {}, "cluster")
+    result = evaluate_execution(
+        "e", "g", plan.checks, plan.targets, {"a": {"AAAAAA": {"answer": 41}}}, {}, excluded=plan.excluded
+    )
+    only_mm = plan_execution(catalog, targets[1:], {}, "cluster")
+    only_excluded = evaluate_execution("e", "g", only_mm.checks, only_mm.targets, {}, {}, excluded=only_mm.excluded)
 
-    assert [r.agent_id for r in requests] == ["a"]
+    assert plan.excluded == [Exclusion("AAAAAA", "mm", "host.is_majority_maker")]
+    assert [r.agent_id for r in plan.gathering] == ["a"]
     [check_result] = result.check_results
     assert check_result.result is Result.WARNING
     assert check_result.agents_check_results[1] == ExcludedAgentCheck("mm", "host.is_majority_maker")
@@ -143,9 +148,32 @@ def test_excluded_agents_are_listed_after_evaluation_and_never_gathered(tmp_path
         "values": [],
         "expectation_evaluations": [],
     }
+    assert only_mm.gathering == []
     [fully_excluded] = only_excluded.check_results
     assert (fully_excluded.result, fully_excluded.expectation_results) == (Result.PASSING, [])
     assert [entry.status for entry in fully_excluded.agents_check_results] == ["excluded"]
+
+
+def test_the_exclusion_record_keeps_the_expression_that_excluded_the_agent(tmp_path: Path):
+    # The check's exclude is edited while the execution runs: the agent left out at the start stays
+    # left out, and its record says which expression did it, not the check's new one.
+    for folder, provider in (("before", "aws"), ("after", "gcp")):
+        (tmp_path / folder).mkdir()
+        write_check(tmp_path / folder, "AAAAAA", exclude=f'host.provider == "{provider}"')
+    before, after = load_catalog([tmp_path / "before"]), load_catalog([tmp_path / "after"])
+    targets = [Target("aws", ["AAAAAA"], {"provider": "aws"}), Target("gcp", ["AAAAAA"], {"provider": "gcp"})]
+
+    plan = plan_execution(before, targets, {}, "cluster")
+    gathered = {"gcp": {"AAAAAA": {"answer": 42}}}
+    result = evaluate_execution(
+        "e", "g", after.select(["AAAAAA"], {}), plan.targets, gathered, {}, excluded=plan.excluded
+    )
+
+    [check_result] = result.check_results
+    executed, excluded = check_result.agents_check_results
+    assert (executed.agent_id, executed.status) == ("gcp", "executed")
+    assert excluded == ExcludedAgentCheck("aws", 'host.provider == "aws"')
+    assert check_result.result is Result.PASSING
 
 
 def test_facts_from_a_facts_gathered_message():
