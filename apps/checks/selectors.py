@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from apps.checks.catalog import catalog
-from apps.checks.engine import Check, is_check_customizable, is_value_customizable
+from apps.checks.engine import Check, is_check_customizable, is_value_customizable, resolve_values
 from apps.checks.models import Execution, FactsRequest
 from apps.checks.services import group_customizations
 
@@ -60,13 +60,13 @@ def selectable_checks(*, group_id: UUID, env: dict[str, Any]) -> list[dict[str, 
     for check in loaded.select(loaded.checks, env):
         own = custom.get(check.id, {})
         values = []
-        for value in check.values:
+        for value, resolved in zip(check.values, resolve_values(check, env, own), strict=True):
             customizable = is_value_customizable(check, value)
             item: dict[str, Any] = {"name": value.name, "customizable": customizable}
             if customizable:
-                item["default_value"] = value.default
-                if value.name in own:
-                    item["custom_value"] = own[value.name]
+                item["default_value"] = resolved.default_value
+                if resolved.customized:
+                    item["custom_value"] = resolved.custom_value
             values.append(item)
         items.append(
             {

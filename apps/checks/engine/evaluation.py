@@ -18,6 +18,7 @@ from .results import (
     AgentEntry,
     CheckResult,
     ExcludedAgentCheck,
+    ExecutionValue,
     ExpectationEvaluation,
     ExpectationEvaluationError,
     ExpectationResult,
@@ -78,7 +79,8 @@ def evaluate_agent(
         "values": {value.name: value.value for value in values},
     }
     evaluations = [evaluate_expectation(expectation, scope) for expectation in check.expectations]
-    return AgentCheckResult(agent_id, gathered, list(values), evaluations)
+    used = [ExecutionValue(value.name, value.value, value.customized) for value in values]
+    return AgentCheckResult(agent_id, gathered, used, evaluations)
 
 
 def evaluate_expectation(

@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from .model import ExpectationType
-from .values import ResolvedValue
 
 DEFAULT_FAILURE_MESSAGE = "Expectation not met"
 TIMEOUT_MESSAGE = "Agent timed out during the execution"
@@ -51,6 +50,15 @@ class GatheredFactError:
 
 
 @dataclass(frozen=True)
+class ExecutionValue:
+    """A value as an agent's result lists it: the one its expectations saw."""
+
+    name: str
+    value: Any
+    customized: bool = False
+
+
+@dataclass(frozen=True)
 class ExpectationEvaluation:
     name: str
     type: ExpectationType
@@ -70,7 +78,7 @@ class ExpectationEvaluationError:
 class AgentCheckResult:
     agent_id: str
     facts: list[GatheredFact]
-    values: list[ResolvedValue]
+    values: list[ExecutionValue]
     expectation_evaluations: list[ExpectationEvaluation | ExpectationEvaluationError]
     status: Literal["executed"] = "executed"
 

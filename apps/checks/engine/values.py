@@ -15,9 +15,19 @@ DEFAULT_VALUE_TYPES = (bool, int, str)
 
 @dataclass(frozen=True)
 class ResolvedValue:
+    """A check's value for an env and a group, as wanda resolves it: ``default_value`` is what the
+    env selects (first matching condition, else the declared default), ``custom_value`` the group's
+    customization when ``customized``."""
+
     name: str
-    value: Any
+    default_value: Any
+    custom_value: Any = None
     customized: bool = False
+
+    @property
+    def value(self) -> Any:
+        """What expectations see as ``values.<name>``."""
+        return self.custom_value if self.customized else self.default_value
 
 
 def resolve_value(value: Value, env: Mapping[str, Any]) -> Any:
@@ -36,9 +46,7 @@ def resolve_values(
     this check, assumed validated with :func:`validate_customization`."""
     custom = custom_values or {}
     return [
-        ResolvedValue(value.name, custom[value.name], True)
-        if value.name in custom
-        else ResolvedValue(value.name, resolve_value(value, env))
+        ResolvedValue(value.name, resolve_value(value, env), custom.get(value.name), value.name in custom)
         for value in check.values
     ]
 

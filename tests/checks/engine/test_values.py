@@ -29,7 +29,10 @@ from .conftest import make_check
 def test_first_matching_condition_else_default(catalog: Catalog, env: dict, expected: int):
     values = resolve_values(catalog.checks["156F64"], env)
 
-    assert values == [ResolvedValue("expected_token_timeout", expected, customized=False)]
+    assert values == [
+        ResolvedValue("expected_token_timeout", default_value=expected, custom_value=None, customized=False)
+    ]
+    assert values[0].value == expected
 
 
 def test_list_values_resolve_per_env(catalog: Catalog):
@@ -63,11 +66,13 @@ def test_conditions_see_env_only_and_need_exactly_true(tmp_path: Path):
     assert resolve_values(check, {"provider": "aws"}) == [ResolvedValue("v", "default")]
 
 
-def test_custom_value_replaces_the_resolved_one(catalog: Catalog):
+def test_custom_value_replaces_the_resolved_one_and_both_are_kept(catalog: Catalog):
+    # wanda's "resolve customized values": the env's default and the group's custom value, side by side.
     custom = {"expected_token_timeout": 42000}
-    values = resolve_values(catalog.checks["156F64"], {"provider": "azure"}, custom)
+    [value] = resolve_values(catalog.checks["156F64"], {"provider": "azure"}, custom)
 
-    assert values == [ResolvedValue("expected_token_timeout", 42000, customized=True)]
+    assert value == ResolvedValue("expected_token_timeout", default_value=30000, custom_value=42000, customized=True)
+    assert value.value == 42000
 
 
 def _codes(check: Check, custom_values: object) -> list[CustomizationErrorCode]:
