@@ -272,6 +272,31 @@ def test_a_failure_message_that_does_not_parse_gives_the_default_message(tmp_pat
     assert _agent(result, "a").expectation_evaluations[0].failure_message == "Expectation not met"
 
 
+def test_a_check_that_splits_a_command_with_open_ended_slices_loads_and_evaluates(tmp_path: Path):
+    # The sudoers checks of release 1.2.0 cut a command into words with s[a..b] and s[a..].
+    expect = """
+        let command = facts.command;
+        let words = [];
+        let start = 0;
+        for (ch, i) in command {
+          if ch == " " { words.push(command[start..i]); start = i + 1; }
+        }
+        words.push(command[start..]);
+        words[0] == "/usr/sbin/crm_attribute" && words[-1] == "hana_prd_*"
+    """
+    check = make_check(
+        tmp_path,
+        facts=[{"name": "command", "gatherer": "sudoers@v1"}],
+        expectations=[{"name": "sudoers", "expect": expect}],
+    )
+
+    good = _evaluate(check, {"a": {"command": "/usr/sbin/crm_attribute -n hana_prd_*"}})
+    bad = _evaluate(check, {"a": {"command": "/usr/sbin/crm_attribute -n hana_qas_*"}})
+
+    assert _agent(good, "a").expectation_evaluations == [ExpectationEvaluation("sudoers", "expect", True)]
+    assert (good.result, bad.result) == (Result.PASSING, Result.CRITICAL)
+
+
 def test_expectations_do_not_see_env(tmp_path: Path):
     check = make_check(tmp_path, expectations=[{"name": "e", "expect": 'env.provider == "azure"'}])
 
