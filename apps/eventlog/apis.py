@@ -10,6 +10,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api import json_body, json_content_type_required
 from apps.core.cache import cache_read_ahead
 from apps.eventlog import services
 from apps.eventstore.apis import EventOutputSerializer
@@ -165,7 +166,8 @@ class CommandsApi(ProducerApi):
         return self.handle_post(request)
 
     def receive(self, request: Request, caller: Any, identifier: str) -> Response:
-        command = CommandSerializer(data=request.data)
+        json_content_type_required(request.content_type)
+        command = CommandSerializer(data=json_body(request.body))
         command.is_valid(raise_exception=True)
         data = command.validated_data
         answer = services.command_send(
