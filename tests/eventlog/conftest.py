@@ -2,6 +2,8 @@ import pytest
 
 from apps.eventlog.models import LogAccess
 from tests.hub import factories
+from tests.landscape.conftest import agent_key, sap_landscape  # noqa: F401 (fixtures of the commands' tests)
+from tests.landscape.test_lifecycle import clustered_db_host  # noqa: F401
 
 
 def grant(name: str = "Data lake", **access) -> str:

@@ -13,8 +13,7 @@ from apps.landscape.services import heartbeats_check
 from tests.discovery.agents import DB_HOST, settle
 from tests.eventlog.conftest import grant
 from tests.landscape.test_end_to_end import HANA_CLUSTER
-from tests.landscape.conftest import agent_key, sap_landscape  # noqa: F401 (fixtures)
-from tests.landscape.test_lifecycle import clustered_db_host, stop_beating  # noqa: F401 (a fixture)
+from tests.landscape.test_lifecycle import stop_beating
 
 pytestmark = pytest.mark.django_db
 CHECKS = ["156F64", "53D035"]  # in the shared catalog, for HANA scale-up clusters
@@ -36,14 +35,16 @@ def test_selecting_a_clusters_checks_records_what_the_admin_would(client, operat
     assert response.status_code == 200, response.content
     answer = response.json()
     (selected,) = store.events_caused_by(UUID(answer["command_id"]))
-    assert selected.type == "ChecksSelected" and selected.data["checks"] == CHECKS
+    assert selected.type == "ChecksSelected"
+    assert selected.data["checks"] == CHECKS
     assert answer["events"] == [
         {"event_id": str(selected.event_id), "type": "ChecksSelected", "stream_id": selected.stream_id,
          "position": selected.position}
     ]  # fmt: skip
     assert answer["correlation_id"] == answer["command_id"] == str(selected.correlation_id)
     record = CommandRecord.objects.get(command_id=answer["command_id"])
-    assert record.actor.startswith("ops_portal (API key") and record.outcome == "accepted"
+    assert record.actor.startswith("ops_portal (API key")
+    assert record.outcome == "accepted"
 
 
 def test_a_dead_hosts_deregistration_over_rest_cascades_under_one_causal_tree(
@@ -78,7 +79,8 @@ def test_the_same_command_id_twice_gives_the_first_answer(client, operator, clus
 
     again = send(client, operator, **command)
 
-    assert again.status_code == 200 and again.json() == first.json()
+    assert again.status_code == 200
+    assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     assert store.last_position() == before
     reused = send(client, operator, **{**command, "type": "RequestHostDeregistration", "target": DB_HOST})

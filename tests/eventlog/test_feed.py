@@ -39,12 +39,15 @@ def test_a_consumer_pages_through_every_event_in_order_with_its_cursor(client, r
 
     first = feed(client, reader, after=0, limit=2).json()
     assert [e["data"] for e in first["events"]] == [{"n": 0}, {"n": 1}]
-    assert first["next"] == appended[1].position and first["has_more"] is True
+    assert first["next"] == appended[1].position
+    assert first["has_more"] is True
 
     rest = read_all_pages(client, reader, after=first["next"])
     assert [e["event_id"] for e in first["events"] + rest] == [str(e.event_id) for e in appended]
     event = rest[-1]
-    assert event["type"] == "Test.Happened" and event["stream_id"] == "order-4" and event["stream_version"] == 1
+    assert event["type"] == "Test.Happened"
+    assert event["stream_id"] == "order-4"
+    assert event["stream_version"] == 1
     assert event["correlation_id"] == str(appended[-1].correlation_id)
     assert event["recorded_at"].endswith("Z")
 
@@ -54,7 +57,7 @@ def test_a_consumer_pages_through_every_event_in_order_with_its_cursor(client, r
 
 def test_the_feed_asks_for_credentials_and_access(client, db):
     append("order-1")
-    system, key = factories.producer_with_key("Shop")
+    _, key = factories.producer_with_key("Shop")
 
     assert feed(client, None).status_code == 401
     assert feed(client, "jk_wrong_key").json()["error"]["code"] == "credentials_invalid"
@@ -101,7 +104,8 @@ def test_a_reader_of_rare_events_moves_on_past_the_others(client, reader, settin
     rare = append("rare-1", "Test.Rare")
 
     page = feed(client, reader, types="Test.Rare", limit=5).json()
-    assert page["events"] == [] and page["next"] == many[9].position  # looked at 10, found none
+    assert page["events"] == []
+    assert page["next"] == many[9].position
     after = page["next"]
     while not (page := feed(client, reader, types="Test.Rare", after=after).json())["events"]:
         assert page["next"] > after

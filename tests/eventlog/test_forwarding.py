@@ -5,9 +5,9 @@ from uuid import uuid4
 import orjson
 import pytest
 import redis
+from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from django.conf import settings
 
 from apps.eventlog.forwarding import FORWARDER, RedisStreamSink, forwarder
 from apps.eventstore import store, subscriptions
@@ -57,7 +57,8 @@ def test_a_forwarder_stopped_midway_and_restarted_loses_nothing_and_repeats_noth
     assert [int(e["position"]) for e in forwarded] == [e.position for e in appended]
     assert [e["event_id"] for e in forwarded] == [str(e.event_id) for e in appended]
     first = orjson.loads(forwarded[0]["event"])
-    assert first["data"] == {"n": 0} and first["type"] == forwarded[0]["type"] == "Order.Placed"
+    assert first["data"] == {"n": 0}
+    assert first["type"] == forwarded[0]["type"] == "Order.Placed"
     assert first["stream_id"] == forwarded[0]["stream_id"] == "order-0"
 
 
