@@ -12,7 +12,27 @@ def enrich(command: Command) -> Command:
         return _with_database(command)
     if command.type == "RegisterDatabaseInstance":
         return _with_inferred_tier(command)
+    if command.type == "RegisterOnlineClusterHost":
+        return _without_volatile_attributes(command)
     return command
+
+
+def _without_volatile_attributes(command: Command) -> Command:
+    """SAPHanaSR rewrites ``lpa_<sid>_lpt`` on every monitor run of a classic scale-up cluster: kept, it
+    would make every discovery a ClusterDetailsUpdated."""
+    payload = command.payload
+    details = payload.get("details")
+    sid = next(
+        (i["sid"] for i in payload.get("sap_instances") or [] if i["resource_type"] == "sap_hana_topology"), None
+    )
+    if payload.get("type") != "hana_scale_up" or not details or sid is None:
+        return command
+    volatile = f"lpa_{sid.lower()}_lpt"
+    nodes = [
+        {**node, "attributes": {k: v for k, v in node["attributes"].items() if k != volatile}}
+        for node in details.get("nodes") or []
+    ]
+    return replace(command, payload={**payload, "details": {**details, "nodes": nodes}})
 
 
 def _with_inferred_tier(command: Command) -> Command:

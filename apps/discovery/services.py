@@ -30,7 +30,6 @@ from apps.discovery.policies import (
     KnownApplicationInstance,
     KnownDatabaseInstance,
     PolicyContext,
-    cib_last_written,
     policy_for,
     validate_envelope,
 )
@@ -324,8 +323,7 @@ def _run(discovery: DiscoveryEvent) -> list[Rejection] | None:
         )
     except InvalidDiscovery as invalid:
         return [Rejection("", INVALID_DISCOVERY, str(invalid))]
-    if discovery.discovery_type == CLUSTER_DISCOVERY and isinstance(discovery.payload, dict):
-        _record_cib_last_written(discovery.payload)
+    _record_cib_last_written(commands)
     rejections = []
     for index, command in enumerate(commands):
         command = Command(
@@ -350,12 +348,15 @@ def _run(discovery: DiscoveryEvent) -> list[Rejection] | None:
     return rejections or None
 
 
-def _record_cib_last_written(payload: dict[str, Any]) -> None:
-    """A side table, not an event: the CIB is rewritten far more often than anything users care about."""
-    if isinstance(payload.get("Id"), str):
-        ClusterEnrichment.objects.update_or_create(
-            cluster_id=cluster_id(payload["Id"]), defaults={"cib_last_written": cib_last_written(payload) or ""}
-        )
+def _record_cib_last_written(commands: list[Command]) -> None:
+    """A side table, not an event: the CIB is rewritten far more often than anything users care about
+    (the cluster aggregate ignores the command's ``cib_last_written``)."""
+    for command in commands:
+        if command.type == "RegisterOnlineClusterHost":
+            ClusterEnrichment.objects.update_or_create(
+                cluster_id=command.payload["cluster_id"],
+                defaults={"cib_last_written": command.payload["cib_last_written"] or ""},
+            )
 
 
 def _discard(discovery: DiscoveryEvent, rejections: list[Rejection]) -> None:

@@ -138,22 +138,26 @@ COMMANDS: dict[str, CommandSpec] = {
         {
             "cluster_id": "",
             "host_id": "the reporting node",
-            "name": "cluster name",
-            "type": "hana_scale_up | hana_scale_out | ascs_ers | unknown",
-            "state": "cluster state, e.g. idle",
+            "name": "cluster name (None when blank)",
+            "type": "hana_scale_up | hana_scale_out | ascs_ers | hana_ascs_ers | unknown",
+            "state": "controller state without S_, e.g. idle; unknown when not one of pacemaker's",
             "provider": "",
-            "sap_instances": '[{"name", "sid", "instance_number", "hostname", "mounted"}]',
+            "sap_instances": '[{"name", "sid", "instance_number", "hostname", "mounted" (None for HANA), '
+            '"resource_type", "resource_id" (the CIB primitive)}]',
             "resources_number": "",
             "hosts_number": "",
-            "details": "type-specific details (spec §3): HANA has sr_health_state, secondary_sync_state, "
-            "architecture_type, hana_scenario, nodes, sites, sbd_devices[{device, status}], fencing_type, "
-            "maintenance_mode...; ASCS/ERS has sap_systems[{sid, distributed, ...}], sbd_devices...; "
-            "volatile attributes (lpa_<sid>_lpt, cib_last_written) stripped",
+            "details": "type-specific details (spec §3), None for unknown and hana_ascs_ers clusters: HANA has "
+            "sr_health_state, secondary_sync_state, architecture_type, hana_scenario, nodes, sites, "
+            "sbd_devices[{device, status}], fencing_type, maintenance_mode, stopped_resources, resources...; "
+            "ASCS/ERS has sap_systems[{sid, distributed, ...}], sbd_devices, resources...; every resource is "
+            "{id, type, role, status, fail_count, managed, parent, node, sid}. Enrichment strips the volatile "
+            "lpa_<sid>_lpt node attribute of hana_scale_up clusters",
             "designated_controller": "bool: the reporting node is the DC",
+            "cib_last_written": "crm_mon's last CIB change; kept in a side table, ignored by the aggregate",
         },
     ),
     "RegisterOfflineClusterHost": CommandSpec(
-        "cluster_id", {"cluster_id": "", "host_id": "", "name": "cluster name (may be empty)"}
+        "cluster_id", {"cluster_id": "", "host_id": "", "name": "cluster name (None when blank)"}
     ),
     "DeregisterClusterHost": CommandSpec(
         "cluster_id", {"cluster_id": "", "host_id": "", "deregistered_at": "ISO timestamp"}

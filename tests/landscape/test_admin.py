@@ -116,14 +116,14 @@ def test_a_clusters_page_lists_its_hosts_and_reads_its_details_as_tables(admin_c
     assert link("host", DB_HOST, "vmhana01") in cluster
     assertInHTML(row("Fencing type", "external/sbd"), cluster)
     assertInHTML(row(f"Attributes{SEPARATOR}Hana prd clone state", "PROMOTED"), cluster)  # of node01
-    assertInHTML(
-        "<tr><td>rsc_SAPHana_PRD_HDB00</td><td>1000000</td><td>yes</td><td>Master</td><td>Active</td>"
-        "<td>ocf::suse:SAPHana</td></tr>",
-        cluster,
-    )  # a resource of node01, in a table of its own
+    # A resource (nested parent included) reads as a label/value table of its own.
+    assertInHTML(row("Id", "rsc_SAPHana_PRD_HDB00"), cluster, count=4)  # node01's, node02's, and both in resources
+    assertInHTML(row(f"Parent{SEPARATOR}Id", "msl_SAPHana_PRD_HDB00"), cluster, count=4)
     assertInHTML("<tr><td>/dev/vdc</td><td>healthy</td></tr>", cluster)  # SBD devices
     assertInHTML(
-        "<tr><td>HDB00</td><td>-</td><td>00</td><td>no</td><td>sap_hana_topology</td><td>PRD</td></tr>", cluster
+        "<tr><td>HDB00</td><td>-</td><td>00</td><td>-</td><td>rsc_SAPHanaTopology_PRD_HDB00</td>"
+        "<td>sap_hana_topology</td><td>PRD</td></tr>",
+        cluster,
     )  # SAP instances
     details = Cluster.objects.get(id=HANA_CLUSTER).details
     shown = [leaf for leaf in leaves(details) if not isinstance(leaf, bool) and leaf is not None]

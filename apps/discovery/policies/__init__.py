@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from apps.discovery.policies.cloud import cloud_discovery
-from apps.discovery.policies.cluster import cib_last_written, ha_cluster_discovery
+from apps.discovery.policies.cluster import ha_cluster_discovery
 from apps.discovery.policies.context import (
     ClusterSapInstance,
     KnownApplicationInstance,
@@ -66,7 +66,6 @@ __all__ = [
     "Policy",
     "PolicyContext",
     "check_envelope",
-    "cib_last_written",
     "policy_for",
     "validate_envelope",
 ]

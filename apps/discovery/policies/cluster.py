@@ -2,8 +2,8 @@
 
 Everything the cluster aggregate needs is derived here, so it stays a pure comparison of details:
 the cluster type and HANA architecture, the SAP instances of the CIB, per-node state, replication
-state and the ASCS/ERS layout. Volatile attributes are left out so an unchanged cluster yields the
-same command on every 10-second discovery.
+state and the ASCS/ERS layout. As upstream, the command carries the volatile parts too
+(``cib_last_written``, the ``lpa_<sid>_lpt`` node attribute): enrichment sets them aside.
 """
 
 from collections.abc import Mapping
@@ -22,6 +22,23 @@ from apps.landscape.commands import build, cluster_id, host_id
 HANA_TYPES = ("hana_scale_up", "hana_scale_out")
 SAP_HANA_TOPOLOGY = "sap_hana_topology"
 SAP_INSTANCE = "sap_instance"
+#: Pacemaker's controller states (controld_fsa.h) without their ``S_`` prefix; anything else is "unknown".
+CONTROLLER_STATES = (
+    "idle",
+    "election",
+    "integration",
+    "finalize_join",
+    "not_dc",
+    "policy_engine",
+    "recovery",
+    "release_dc",
+    "starting",
+    "pending",
+    "stopping",
+    "terminate",
+    "transition_engine",
+    "s_max",
+)
 
 
 def ha_cluster_discovery(envelope: Mapping[str, Any], context: PolicyContext) -> list[Command]:
@@ -38,7 +55,7 @@ def ha_cluster_discovery(envelope: Mapping[str, Any], context: PolicyContext) ->
         commands.append(
             build(
                 "RegisterOfflineClusterHost",
-                {"cluster_id": discovered, "host_id": host, "name": payload.get("Name") or ""},
+                {"cluster_id": discovered, "host_id": host, "name": blank_as_none(payload.get("Name"))},
             )
         )
     else:
@@ -66,7 +83,7 @@ def _register_online(discovered: str, host: str, payload: Mapping[str, Any]) -> 
         {
             "cluster_id": discovered,
             "host_id": host,
-            "name": payload.get("Name") or "",
+            "name": blank_as_none(payload.get("Name")),
             "type": cluster_type,
             "state": cluster_state(payload.get("State")),
             "provider": provider,
@@ -75,24 +92,21 @@ def _register_online(discovered: str, host: str, payload: Mapping[str, Any]) -> 
             "hosts_number": dig(payload, "Crmmon", "Summary", "Nodes", "Number"),
             "details": _details(cluster, cluster_type, architecture, instances, provider),
             "designated_controller": payload.get("DC") is True,
+            # When the CIB last changed (crm_mon's "last change"), as the agent formats it.
+            "cib_last_written": dig(payload, "Crmmon", "Summary", "LastChange", "Time"),
         },
     )
 
 
-def cib_last_written(payload: Mapping[str, Any] | None) -> str | None:
-    """When the CIB last changed (crm_mon's "last change"), as the agent formats it.
-
-    Not part of the command: pacemaker rewrites the CIB on every attribute update, so carrying it
-    would make every discovery a change. The caller keeps it aside (spec §3.1, side table).
-    """
-    return dig(payload, "Crmmon", "Summary", "LastChange", "Time")
+def blank_as_none(value: Any) -> Any:
+    """A blank or whitespace-only string as None, as upstream's casts read it."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def cluster_state(state: Any) -> str:
     """The controller state ("S_IDLE", "S_TRANSITION_ENGINE", ...) as "idle", "transition_engine", ..."""
-    if not isinstance(state, str) or not state:
-        return "unknown"
-    return state.removeprefix("S_").lower()
+    state = state.removeprefix("S_").lower() if isinstance(state, str) else None
+    return state if state in CONTROLLER_STATES else "unknown"
 
 
 def cluster_kind(cluster: Cluster) -> tuple[str, str | None]:
@@ -100,32 +114,40 @@ def cluster_kind(cluster: Cluster) -> tuple[str, str | None]:
 
     SAPHanaSR-angi declares its topology in ``hana_<sid>_glob_topology``; classic SAPHanaSR is known
     by its resource agents (SAPHana for scale-up, SAPHanaController for scale-out, both beside
-    SAPHanaTopology). Otherwise an even number (at least two) of groups holding an SAPInstance is
-    an ASCS/ERS cluster, one ASCS and one ERS group per SAP system.
+    SAPHanaTopology). An even number (at least two) of groups holding a non-HANA SAPInstance is an
+    ASCS/ERS layout, one ASCS and one ERS group per SAP system. Both at once is ``hana_ascs_ers``.
     """
+    agents = {resource.get("Agent") for clone in cluster.crm_clones for resource in items(clone.get("Resources"))}
+    hana = "unknown"
+    if "ocf::suse:SAPHanaTopology" in agents:
+        if "ocf::suse:SAPHana" in agents:
+            hana = "hana_scale_up"
+        elif "ocf::suse:SAPHanaController" in agents:
+            hana = "hana_scale_out"
+    sap_instance_groups = [
+        group
+        for group in cluster.crm_groups
+        if any(
+            resource.get("Agent") == crm.SAP_INSTANCE_AGENT and "HDB" not in (resource.get("Id") or "")
+            for resource in items(group.get("Resources"))
+        )
+    ]
+    ascs_ers = len(sap_instance_groups) >= 2 and len(sap_instance_groups) % 2 == 0
     topology = next((v for k, v in cluster.properties.items() if k.endswith("_glob_topology")), None)
+    if ascs_ers:
+        return ("hana_ascs_ers", None) if hana in HANA_TYPES else ("ascs_ers", None)
     if topology == "ScaleUp":
         return "hana_scale_up", ANGI
     if topology == "ScaleOut":
         return "hana_scale_out", ANGI
-    agents = {resource.get("Agent") for clone in cluster.crm_clones for resource in items(clone.get("Resources"))}
-    if "ocf::suse:SAPHanaTopology" in agents:
-        if "ocf::suse:SAPHana" in agents:
-            return "hana_scale_up", CLASSIC
-        if "ocf::suse:SAPHanaController" in agents:
-            return "hana_scale_out", CLASSIC
-    sap_instance_groups = [
-        group
-        for group in cluster.crm_groups
-        if any(resource.get("Agent") == crm.SAP_INSTANCE_AGENT for resource in items(group.get("Resources")))
-    ]
-    if len(sap_instance_groups) >= 2 and len(sap_instance_groups) % 2 == 0:
-        return "ascs_ers", None
+    if hana in HANA_TYPES:
+        return hana, CLASSIC
     return "unknown", None
 
 
 def sap_instances(cluster: Cluster) -> list[dict[str, Any]]:
-    """The SAP instances the CIB manages: HANA (SAPHanaTopology) first, then SAPInstance resources.
+    """The SAP instances the CIB manages, with the id of their primitive: HANA (SAPHanaTopology) first,
+    then SAPInstance resources.
 
     An SAPInstance is "mounted" when its group also holds a Filesystem or SAPStartSrv resource: the
     cluster moves its files with it, so the instance fails over instead of being installed on
@@ -148,8 +170,9 @@ def sap_instances(cluster: Cluster) -> list[dict[str, Any]]:
                     "sid": attributes["SID"],
                     "instance_number": number,
                     "hostname": None,
-                    "mounted": False,
+                    "mounted": None,
                     "resource_type": SAP_HANA_TOPOLOGY,
+                    "resource_id": primitive.get("Id"),
                 }
             )
         elif primitive.get("Type") == "SAPInstance" and attributes.get("InstanceName"):
@@ -164,6 +187,7 @@ def sap_instances(cluster: Cluster) -> list[dict[str, Any]]:
                     "hostname": hostname or None,
                     "mounted": primitive.get("Id") in mounted_ids,
                     "resource_type": SAP_INSTANCE,
+                    "resource_id": primitive.get("Id"),
                 }
             )
     return hana + others
@@ -171,7 +195,8 @@ def sap_instances(cluster: Cluster) -> list[dict[str, Any]]:
 
 def _details(
     cluster: Cluster, cluster_type: str, architecture: str | None, instances: list[dict[str, Any]], provider: str
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The details of a HANA or an ASCS/ERS cluster; other clusters (unknown, HANA beside ASCS/ERS) have none."""
     hana_sids = [i["sid"] for i in instances if i["resource_type"] == SAP_HANA_TOPOLOGY]
     sap_sids = list(dict.fromkeys(i["sid"] for i in instances if i["resource_type"] == SAP_INSTANCE))
     if cluster_type in HANA_TYPES and architecture is not None:
@@ -181,18 +206,4 @@ def _details(
         return HanaCluster(cluster, cluster_type, architecture, sid, provider).details(scenario)
     if cluster_type == "ascs_ers":
         return cluster_ascs_ers.details(cluster, sap_sids, provider)
-    return {
-        "fencing_type": crm.fencing_type(cluster),
-        "maintenance_mode": crm.maintenance_mode(cluster),
-        "stopped_resources": crm.stopped_resources(cluster),
-        "sbd_devices": crm.sbd_devices(cluster),
-        "nodes": [
-            {
-                "name": node.get("Name"),
-                "status": crm.node_status(node),
-                "attributes": cluster.node_attributes(node.get("Name")),
-                "resources": cluster.node_resources(node.get("Name")),
-            }
-            for node in cluster.nodes
-        ],
-    }
+    return None

@@ -20,6 +20,7 @@ def details(cluster: Cluster, sids: list[str], provider: str) -> dict[str, Any]:
         "maintenance_mode": crm.maintenance_mode(cluster),
         "stopped_resources": crm.stopped_resources(cluster),
         "sbd_devices": crm.sbd_devices(cluster),
+        "resources": cluster.resources,
     }
 
 
@@ -36,23 +37,13 @@ def _system_primitives(cluster: Cluster, sid: str) -> list[Mapping[str, Any]]:
     return result
 
 
-def filesystem_type(primitives: list[Mapping[str, Any]]) -> str:
-    """How the instance directories follow the instances: Filesystem resources, SAPStartSrv (simple mount)."""
-    types = [p.get("Type") for p in primitives]
-    if types.count("Filesystem") == 2:
-        return "resource_based"
-    if types.count("SAPStartSrv") == 2:
-        return "simple_mount"
-    return "mixed"
-
-
 def _sap_system(cluster: Cluster, sid: str, provider: str) -> dict[str, Any]:
     primitives = _system_primitives(cluster, sid)
     ids = {p.get("Id") for p in primitives}
     return {
         "sid": sid,
-        "filesystem_resource_based": filesystem_type(primitives) == "resource_based",
-        "filesystem_type": filesystem_type(primitives),
+        # The ASCS and ERS directories follow their instances as Filesystem resources (not simple mount).
+        "filesystem_resource_based": [p.get("Type") for p in primitives].count("Filesystem") == 2,
         "distributed": _distributed(cluster, ids),
         "nodes": [_node(cluster, node, primitives, ids, provider) for node in cluster.nodes],
     }

@@ -33,11 +33,6 @@ def hana_status(role: str | None, sync_state: str | None) -> str:
     return UNKNOWN
 
 
-def volatile_attributes(sid: str) -> set[str]:
-    """Node attributes rewritten on every monitor run: keeping them would make every discovery a change."""
-    return {f"lpa_{sid.lower()}_lpt"}
-
-
 class HanaCluster:
     def __init__(self, cluster: Cluster, cluster_type: str, architecture: str, sid: str, provider: str) -> None:
         self.cluster = cluster
@@ -67,10 +62,6 @@ class HanaCluster:
 
     @property
     def secondary_site(self) -> str:
-        """``glob_sec`` (written by the SAPHanaSrMultiTarget hook), else the first non-primary site."""
-        declared = self.cluster.properties.get(f"{self.prefix}glob_sec")
-        if declared and declared != "-":
-            return declared
         return next(iter(self.secondary_sites), UNKNOWN)
 
     def site_status(self, site: str) -> str:
@@ -97,22 +88,16 @@ class HanaCluster:
             "nodes": nodes,
             "sbd_devices": crm.sbd_devices(self.cluster),
             "sites": self._scale_up_sites(nodes) if self.classic_scale_up else self._sites(),
+            "resources": self.cluster.resources,
         }
 
     def nodes(self) -> list[dict[str, Any]]:
-        volatile = volatile_attributes(self.sid)
-        ip_type = crm.virtual_ip_type(self.provider)
-        ip_of = {
-            primitive.get("Id"): crm.instance_attributes(primitive).get("ip")
-            for primitive in self.cluster.cib_primitives
-            if (primitive.get("Type") or "").endswith(ip_type)
-        }
         result = []
         for node in self.cluster.nodes:
             name = node.get("Name")
-            attributes = {k: v for k, v in self.cluster.node_attributes(name).items() if k not in volatile}
+            attributes = self.cluster.node_attributes(name)
             resources = self.cluster.node_resources(name)
-            site = attributes.get(f"{self.prefix}site", "")
+            site = attributes.get(f"{self.prefix}site") or None
             roles = (attributes.get(f"{self.prefix}roles") or "").split(":")
             # Classic scale-up roles read "4:P:master1:master:worker:master", the others "master1:master:worker:master".
             nameserver, indexserver = self._actual_roles(roles)
@@ -128,14 +113,7 @@ class HanaCluster:
                     "resources": resources,
                     "site": site,
                     "hana_status": status,
-                    "virtual_ip": next(
-                        (
-                            ip_of[resource["id"]]
-                            for resource in resources
-                            if (resource["type"] or "").endswith(ip_type) and ip_of.get(resource["id"])
-                        ),
-                        None,
-                    ),
+                    "virtual_ip": self._virtual_ip(resources),
                     "nameserver_actual_role": nameserver,
                     "indexserver_actual_role": indexserver,
                     # Scale-out clusters add a node without HANA (no site) only to keep quorum.
@@ -144,21 +122,37 @@ class HanaCluster:
             )
         return result
 
-    def _actual_roles(self, roles: list[str]) -> tuple[str, str]:
+    def _virtual_ip(self, resources: list[dict[str, Any]]) -> str | None:
+        """The ``ip`` of the node's first floating-IP resource, from the first CIB primitive with its id
+        (a stand-alone primitive comes before a grouped one)."""
+        ip_type = crm.virtual_ip_type(self.provider)
+        resource_id = next((r["id"] for r in resources if (r["type"] or "").endswith(ip_type)), None)
+        primitive = next(
+            (
+                p
+                for p in self.cluster.cib_primitives
+                if p.get("Id") == resource_id and (p.get("Type") or "").endswith(ip_type)
+            ),
+            {},
+        )
+        return crm.instance_attributes(primitive).get("ip") or None
+
+    def _actual_roles(self, roles: list[str]) -> tuple[str | None, str | None]:
         if self.classic_scale_up and len(roles) == 6:
-            return roles[3], roles[5]
+            return roles[3] or None, roles[5] or None
         if not self.classic_scale_up and len(roles) == 4:
-            return roles[1], roles[3]
-        return "", ""
+            return roles[1] or None, roles[3] or None
+        return None, None
 
     def _scale_up_replication(self, nodes: list[dict[str, Any]]) -> dict[str, Any]:
-        def first_attribute(name: str) -> str:
-            return next((n["attributes"][name] for n in nodes if n["attributes"].get(name)), "")
+        def first_node_attribute(name: str) -> str:
+            """Upstream reads the replication modes from the first node only."""
+            return (nodes[0]["attributes"].get(name) if nodes else None) or UNKNOWN
 
         secondary = next((n for n in nodes if n["hana_status"] in ("Secondary", "Failed")), None)
         return {
-            "system_replication_mode": first_attribute(f"{self.prefix}srmode"),
-            "system_replication_operation_mode": first_attribute(f"{self.prefix}op_mode"),
+            "system_replication_mode": first_node_attribute(f"{self.prefix}srmode"),
+            "system_replication_operation_mode": first_node_attribute(f"{self.prefix}op_mode"),
             "secondary_sync_state": (
                 secondary["attributes"].get(f"{self.prefix}sync_state", UNKNOWN) if secondary else UNKNOWN
             ),
@@ -177,11 +171,13 @@ class HanaCluster:
             mode = properties.get(f"{self.prefix}glob_srmode", DEFAULT_SCALE_OUT_SR_MODE)
             operation_mode = properties.get(f"{self.prefix}glob_op_mode", DEFAULT_SCALE_OUT_OPERATION_MODE)
             sync_state = properties.get(f"{self.prefix}glob_sync_state", UNKNOWN)
+        # glob_sec is written by the SAPHanaSrMultiTarget hook; "-" there names no site, so no state.
+        secondary = properties.get(f"{self.prefix}glob_sec", self.secondary_site)
         return {
             "system_replication_mode": mode,
             "system_replication_operation_mode": operation_mode,
             "secondary_sync_state": sync_state,
-            "sr_health_state": self.site_property("lss", self.secondary_site, UNKNOWN),
+            "sr_health_state": self.site_property("lss", secondary, UNKNOWN),
         }
 
     def _scale_up_sites(self, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -189,7 +185,7 @@ class HanaCluster:
             {
                 "name": node["site"],
                 "state": node["hana_status"],
-                "sr_health_state": (node["attributes"].get(f"{self.prefix}roles") or "").split(":")[0],
+                "sr_health_state": (node["attributes"].get(f"{self.prefix}roles") or "").split(":")[0] or None,
             }
             for node in nodes
             if node["site"]

@@ -10,6 +10,7 @@ from typing import Any
 from apps.discovery.policies._payload import dig, items, pairs
 
 SAP_INSTANCE_AGENT = "ocf::heartbeat:SAPInstance"
+HANA_AGENTS = ("ocf::suse:SAPHana", "ocf::suse:SAPHanaTopology", "ocf::suse:SAPHanaController")
 #: Resources that bring an SAP instance's files along when the instance moves: the classic Filesystem
 #: resource, or SAPStartSrv in a "simple mount" setup.
 MOUNTING_TYPES = ("Filesystem", "SAPStartSrv")
@@ -64,15 +65,31 @@ class Cluster:
         return items(dig(self.payload, "Crmmon", "Clones"))
 
     @cached_property
-    def crm_resources(self) -> list[Mapping[str, Any]]:
-        """Every running-state resource entry: stand-alone, then cloned, then grouped."""
+    def crm_entries(self) -> list[tuple[Mapping[str, Any], dict[str, Any] | None]]:
+        """Every running-state resource entry with the clone or group holding it (None when stand-alone):
+        stand-alone, then cloned, then grouped."""
         return (
-            items(dig(self.payload, "Crmmon", "Resources"))
-            + [resource for clone in self.crm_clones for resource in items(clone.get("Resources"))]
-            + [resource for group in self.crm_groups for resource in items(group.get("Resources"))]
+            [(resource, None) for resource in items(dig(self.payload, "Crmmon", "Resources"))]
+            + [
+                (
+                    resource,
+                    {"id": clone.get("Id"), "managed": clone.get("Managed"), "multi_state": clone.get("MultiState")},
+                )
+                for clone in self.crm_clones
+                for resource in items(clone.get("Resources"))
+            ]
+            + [
+                (resource, {"id": group.get("Id"), "managed": None, "multi_state": None})
+                for group in self.crm_groups
+                for resource in items(group.get("Resources"))
+            ]
         )
 
-    def fail_count(self, node_name: str, resource_id: str) -> int | None:
+    @property
+    def crm_resources(self) -> list[Mapping[str, Any]]:
+        return [resource for resource, _ in self.crm_entries]
+
+    def fail_count(self, node_name: str | None, resource_id: str) -> int | None:
         for node in items(dig(self.payload, "Crmmon", "NodeHistory", "Nodes")):
             if node.get("Name") == node_name:
                 for entry in items(node.get("ResourceHistory")):
@@ -80,19 +97,38 @@ class Cluster:
                         return entry.get("FailCount")
         return None
 
+    @cached_property
+    def resources(self) -> list[dict[str, Any]]:
+        """Every resource crm_mon reports, one entry per node it runs on (``details.resources``)."""
+        return [self._resource(resource, parent) for resource, parent in self.crm_entries]
+
+    def _resource(self, resource: Mapping[str, Any], parent: dict[str, Any] | None) -> dict[str, Any]:
+        node = dig(resource, "Node", "Name")
+        return {
+            "id": resource.get("Id"),
+            "type": resource.get("Agent"),
+            "role": resource.get("Role"),
+            "status": resource_status(resource),
+            "fail_count": self.fail_count(node, resource.get("Id")),
+            "managed": resource.get("Managed"),
+            "parent": parent,
+            "node": node,
+            "sid": self._resource_sid(resource.get("Id"), resource.get("Agent")),
+        }
+
+    def _resource_sid(self, resource_id: Any, agent: Any) -> str | None:
+        """The SAP system a HANA or SAPInstance resource runs, from its CIB configuration."""
+        if agent not in HANA_AGENTS and agent != SAP_INSTANCE_AGENT:
+            return None
+        primitive = next((p for p in self.cib_primitives if p.get("Id") == resource_id), {})
+        attributes = instance_attributes(primitive)
+        if agent == SAP_INSTANCE_AGENT:
+            name = attributes.get("InstanceName")
+            return name.split("_")[0] if isinstance(name, str) else None
+        return attributes.get("SID")
+
     def node_resources(self, node_name: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": resource.get("Id"),
-                "type": resource.get("Agent"),
-                "role": resource.get("Role"),
-                "status": resource_status(resource),
-                "fail_count": self.fail_count(node_name, resource.get("Id")),
-                "managed": resource.get("Managed"),
-            }
-            for resource in self.crm_resources
-            if dig(resource, "Node", "Name") == node_name
-        ]
+        return [resource for resource in self.resources if resource["node"] == node_name]
 
 
 def instance_attributes(primitive: Mapping[str, Any]) -> dict[str, Any]:
@@ -117,7 +153,7 @@ def node_status(node: Mapping[str, Any]) -> str:
     return "Unknown"
 
 
-def resource_status(resource: Mapping[str, Any]) -> str:
+def resource_status(resource: Mapping[str, Any]) -> str | None:
     for flag, status in (
         ("Active", "Active"),
         ("Blocked", "Blocked"),
@@ -127,7 +163,7 @@ def resource_status(resource: Mapping[str, Any]) -> str:
     ):
         if resource.get(flag) is True:
             return status
-    return ""
+    return None
 
 
 def fencing_type(cluster: Cluster) -> str:
@@ -152,8 +188,8 @@ def sbd_devices(cluster: Cluster) -> list[dict[str, Any]]:
 
 def stopped_resources(cluster: Cluster) -> list[dict[str, Any]]:
     return [
-        {"id": resource.get("Id"), "type": resource.get("Agent"), "role": resource.get("Role")}
-        for resource in cluster.crm_resources
+        entry
+        for (resource, _), entry in zip(cluster.crm_entries, cluster.resources, strict=True)
         if resource.get("NodesRunningOn") == 0 and resource.get("Active") is False
     ]
 
