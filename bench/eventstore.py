@@ -14,6 +14,8 @@ notification order, made by its ``PostgresFactory`` in the same database, in its
 - batch appends: ``BENCH_BATCH_SIZE`` events per append, each batch a new stream;
 - both with 1 and with several concurrent writers (``BENCH_WRITERS``), each writer a separate
   process with its own connection, as web processes are;
+- the feed: the whole store over HTTP from the web server, ``GET /api/v1/events`` in pages of 1,000,
+  as an outside consumer reads it (Junction only: the peer has no HTTP feed);
 - catch-up reading: the whole store from the start in batches of ``EVENTSTORE_BATCH_SIZE``
   (Junction: ``read_after`` from (0, 0), then ``run_subscription`` with a no-op handler; the peer:
   ``select_notifications``). Both sides JSON-encode every payload when appending and decode it
@@ -74,6 +76,8 @@ PAYLOAD = {
 
 GOAL_APPEND_RATIO = 1.5
 GOAL_READ_RATE = 50_000
+GOAL_FEED_RATE = 20_000
+FEED_PAGE = 1000
 
 
 # --- Setup -------------------------------------------------------------------------------------
@@ -307,6 +311,46 @@ def _junction_subscription_read(batch_size: int) -> int:
         subscriptions.unregister("bench.noop")
 
 
+def _feed_reader(url: str):
+    """A system allowed to read the event log, and the web server as `make run` starts it (one process)
+    on the scratch database; yields a function that reads the whole feed over HTTP (one keep-alive
+    connection, pages of ``FEED_PAGE``, each decoded) and returns the number of events read."""
+    import orjson
+    import requests
+
+    from apps.eventlog.models import LogAccess
+    from apps.hub.models import System
+    from apps.hub.services import api_key_create
+    from bench._support import bench_env, free_port, web_server
+
+    system = System.objects.create(name=f"Bench lake {uuid.uuid4().hex[:6]}", role=System.Role.PRODUCER)
+    LogAccess.objects.create(system=system)
+    key = api_key_create(system=system, name="bench")[1]
+    port = free_port()
+    env = bench_env(DATABASE_URL=url, EVENTSTORE_WAKE_SUBSCRIBERS="False")
+
+    @contextlib.contextmanager
+    def reader():
+        with web_server(env, port, workers=1), requests.Session() as session:
+            session.headers["X-API-Key"] = key
+
+            def read() -> int:
+                total, after = 0, 0
+                while True:
+                    page = session.get(f"http://127.0.0.1:{port}/api/v1/events",
+                                       params={"after": after, "limit": FEED_PAGE}, timeout=60)  # fmt: skip
+                    page.raise_for_status()
+                    body = orjson.loads(page.content)
+                    total += len(body["events"])
+                    after = body["next"]
+                    if not body["has_more"]:
+                        return total
+
+            yield read
+
+    return reader()
+
+
 def _peer_read(recorder, batch_size: int) -> int:
     total, start = 0, 0
     while batch := recorder.select_notifications(start, batch_size, inclusive_of_start=False):
@@ -411,16 +455,19 @@ def main() -> None:
         ours_total, peer_total = _fill(recorder, READ_EVENTS)
         batch = settings.EVENTSTORE_BATCH_SIZE
         progress(f"reading {ours_total:,} and {peer_total:,} events, {READ_PASSES} passes each …")
-        rates = _compare_reads(
-            {
-                "read_after": lambda: _junction_read(batch),
-                "peer": lambda: _peer_read(recorder, batch),
-                "run_subscription": lambda: _junction_subscription_read(batch),
-            }
-        )
+        with _feed_reader(os.environ["DATABASE_URL"]) as feed_read:
+            rates = _compare_reads(
+                {
+                    "read_after": lambda: _junction_read(batch),
+                    "peer": lambda: _peer_read(recorder, batch),
+                    "run_subscription": lambda: _junction_subscription_read(batch),
+                    "feed": feed_read,
+                }
+            )
         read_rate = rates["read_after"]
         rows.append((f"catch-up read, read_after ({batch}/batch)", read_rate, rates["peer"], "—"))
         rows.append((f"catch-up read, run_subscription ({batch}/batch)", rates["run_subscription"], None, "—"))
+        rows.append((f"feed over HTTP, GET /api/v1/events ({FEED_PAGE}/page)", rates["feed"], None, "—"))
         elapsed = time.monotonic() - started
 
         append_rows = [(name, ours / peer) for name, ours, peer, _ in rows if peer and "append" in name]
@@ -451,6 +498,10 @@ def main() -> None:
             f"Goal: catch-up read ≥ {GOAL_READ_RATE:,} ev/s: "
             + ("MET" if read_rate >= GOAL_READ_RATE else "NOT MET")
             + f" ({read_rate:,.0f} ev/s through read_after).",
+            f"Goal: the feed over HTTP ≥ {GOAL_FEED_RATE:,} ev/s: "
+            + ("MET" if rates["feed"] >= GOAL_FEED_RATE else "NOT MET")
+            + f" ({rates['feed']:,.0f} ev/s: one web process as `make run` starts it, one client on one "
+            "keep-alive connection decoding every page; the web server and the client share the machine).",
         ]
         _print_table(rows, notes)
     finally:
