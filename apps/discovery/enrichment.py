@@ -36,11 +36,17 @@ def _without_volatile_attributes(command: Command) -> Command:
 
 
 def _with_inferred_tier(command: Command) -> Command:
-    """A stopped secondary does not report its replication tier: it is one below its primary's."""
+    """A stopped secondary does not report its replication tier: it is one below the tier of the active
+    primary site it names, when an instance of that site is registered with one."""
     payload = command.payload
-    if payload.get("system_replication") != "Secondary" or payload.get("system_replication_tier") is not None:
+    primary_site = payload.get("system_replication_active_primary_site")
+    if (
+        payload.get("system_replication") != "Secondary"
+        or payload.get("system_replication_tier") is not None
+        or primary_site is None
+    ):
         return command
-    primary_tier = selectors.primary_replication_tier(payload["database_id"])
+    primary_tier = selectors.site_replication_tier(payload["database_id"], primary_site)
     if primary_tier is None:
         return command
     return replace(command, payload={**payload, "system_replication_tier": primary_tier + 1})

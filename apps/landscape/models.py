@@ -179,6 +179,7 @@ class DatabaseInstance(models.Model):
     system_replication = models.CharField(max_length=20, blank=True)
     system_replication_status = models.CharField(max_length=40, blank=True)
     system_replication_site = models.CharField(max_length=120, blank=True)
+    system_replication_site_id = models.IntegerField(null=True)
     system_replication_mode = models.CharField(max_length=40, blank=True)
     system_replication_operation_mode = models.CharField(max_length=40, blank=True)
     system_replication_source_site = models.CharField(max_length=120, blank=True)

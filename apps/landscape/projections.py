@@ -53,6 +53,7 @@ DATABASE_SR_FIELDS = (
     "system_replication",
     "system_replication_status",
     "system_replication_site",
+    "system_replication_site_id",
     "system_replication_mode",
     "system_replication_operation_mode",
     "system_replication_source_site",

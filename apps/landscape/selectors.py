@@ -76,11 +76,11 @@ def host_heartbeat(host_id: str) -> str | None:
     return Host.objects.filter(id=host_id, deregistered_at__isnull=True).values_list("heartbeat", flat=True).first()
 
 
-def primary_replication_tier(database_id: str) -> int | None:
-    """The replication tier of the database's registered primary instance, if it reports one."""
+def site_replication_tier(database_id: str, site_id: int) -> int | None:
+    """The replication tier an instance of the database's site ``site_id`` reports, if one does."""
     return (
         DatabaseInstance.objects.filter(
-            database_id=database_id, system_replication="Primary", system_replication_tier__isnull=False
+            database_id=database_id, system_replication_site_id=site_id, system_replication_tier__isnull=False
         )
         .values_list("system_replication_tier", flat=True)
         .first()

@@ -320,20 +320,41 @@ def test_saptune_health_follows_whether_the_host_runs_sap(client, admin_client, 
     assert saptune_changes == ["passing", "critical", "passing"]
 
 
-def test_a_stopped_secondary_gets_the_tier_below_its_primary(client, agent_key, shared_dir):
+def stopped_secondary_tiers(client, agent_key, shared_dir, *, primary_has_tier=True, active_primary_site="1"):
+    """The tiers the read model holds once the primary (site id 1) and then a stopped secondary reported."""
     post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", DB_ADDRESS))
     post(client, agent_key, host_envelope(shared_dir, APP_HOST, "vmhana02", "10.74.1.13"))
-    post(client, agent_key, load(shared_dir, "web/sap_system_discovery_database.json"))
+    primary = load(shared_dir, "web/sap_system_discovery_database.json")
+    if not primary_has_tier:
+        del primary["payload"][0]["Instances"][0]["HdbnsutilSRstate"]["siteTier/Site1"]
+    post(client, agent_key, primary)
     secondary = as_agent(load(shared_dir, "web/sap_system_discovery_database_secondary.json"), APP_HOST)
     state = secondary["payload"][0]["Instances"][0]["HdbnsutilSRstate"]
     for key in [key for key in state if key.startswith("siteTier/")]:
-        del state[key]  # stopped: hdbnsutil no longer reports the tiers
+        del state[key]  # stopped: hdbnsutil no longer reports the tiers, only the active primary's site id
+    state["active_primary_site"] = active_primary_site
 
     post(client, agent_key, secondary)
 
-    tiers = dict(
+    return dict(
         DatabaseInstance.objects.filter(database_id=HANA_DATABASE).values_list(
             "system_replication", "system_replication_tier"
         )
     )
-    assert tiers == {"Primary": 1, "Secondary": 2}
+
+
+def test_a_stopped_secondary_gets_the_tier_below_its_active_primary_site(client, agent_key, shared_dir):
+    assert stopped_secondary_tiers(client, agent_key, shared_dir) == {"Primary": 1, "Secondary": 2}
+    assert DatabaseInstance.objects.get(host_id=DB_HOST).system_replication_site_id == 1
+
+
+def test_a_stopped_secondary_has_no_tier_when_no_instance_of_its_active_primary_site_is_known(
+    client, agent_key, shared_dir
+):
+    tiers = stopped_secondary_tiers(client, agent_key, shared_dir, active_primary_site="3")
+    assert tiers == {"Primary": 1, "Secondary": None}
+
+
+def test_a_stopped_secondary_has_no_tier_when_its_active_primary_site_has_none(client, agent_key, shared_dir):
+    tiers = stopped_secondary_tiers(client, agent_key, shared_dir, primary_has_tier=False)
+    assert tiers == {"Primary": None, "Secondary": None}

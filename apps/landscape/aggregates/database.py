@@ -21,6 +21,7 @@ SR_FIELDS = (
     "system_replication",
     "system_replication_status",
     "system_replication_site",
+    "system_replication_site_id",
     "system_replication_mode",
     "system_replication_operation_mode",
     "system_replication_source_site",
@@ -93,7 +94,8 @@ class Database(LandscapeAggregate):
         else:
             if existing["health"] != health:
                 draft.emit("DatabaseInstanceStatusChanged", **key, health=health)
-            if {name: existing[name] for name in SR_FIELDS} != replication:
+            # .get: instances folded before system_replication_site_id existed lack it.
+            if {name: existing.get(name) for name in SR_FIELDS} != replication:
                 draft.emit("DatabaseInstanceSystemReplicationChanged", **key, **replication)
             if existing["absent_at"] is not None:
                 draft.emit("DatabaseInstanceMarkedPresent", **key)
