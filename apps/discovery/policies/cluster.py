@@ -2,8 +2,9 @@
 
 Everything the cluster aggregate needs is derived here, so it stays a pure comparison of details:
 the cluster type and HANA architecture, the SAP instances of the CIB, per-node state, replication
-state and the ASCS/ERS layout. As upstream, the command carries the volatile parts too
-(``cib_last_written``, the ``lpa_<sid>_lpt`` node attribute): enrichment sets them aside.
+state and the ASCS/ERS layout. As upstream, the command carries the volatile parts too: processing
+records ``cib_last_written`` in a side table (the aggregate ignores it) and enrichment strips the
+``lpa_<sid>_lpt`` node attribute.
 """
 
 from collections.abc import Mapping
