@@ -401,3 +401,12 @@ def test_a_cluster_without_id_is_rejected(envelope):
     with pytest.raises(InvalidDiscovery) as rejected:
         run(cluster)
     assert rejected.value.errors[0].path == "/payload/Id"
+
+
+def test_sap_instance_groups_of_a_hana_database_do_not_make_an_ascs_ers_pair(envelope):
+    cluster = envelope("web/ha_cluster_discovery_ascs_ers.json")
+    for group in cluster["payload"]["Crmmon"]["Groups"]:
+        for resource in group["Resources"]:
+            if resource["Agent"] == "ocf::heartbeat:SAPInstance":
+                resource["Id"] = resource["Id"].replace("NWP", "HDB")
+    assert registered(cluster)["type"] == "unknown"
