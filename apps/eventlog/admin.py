@@ -21,7 +21,7 @@ class LogAccessForm(forms.ModelForm):
     event_types = forms.MultipleChoiceField(
         label="Only these events",
         required=False,
-        widget=FilteredSelectMultiple("events", is_stacked=False),
+        widget=FilteredSelectMultiple("events", is_stacked=True),
         help_text=LogAccess._meta.get_field("event_types").help_text,
     )
     commands = forms.MultipleChoiceField(
@@ -39,9 +39,8 @@ class LogAccessForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         chosen = self.instance.event_types if self.instance.pk else []
         self.fields["event_types"].choices = [(t, t) for t in sorted({*known_event_types(), *chosen})]
-        self.fields["commands"].choices = [
-            (spec.type, f"{spec.type}: {spec.description}") for spec in sorted(public_commands().values(), key=str)
-        ]
+        commands = sorted(public_commands().values(), key=lambda spec: spec.title)
+        self.fields["commands"].choices = [(spec.type, f"{spec.title} ({spec.type})") for spec in commands]
 
 
 @admin.register(LogAccess)

@@ -192,6 +192,7 @@ class CommandsApi(ProducerApi):
                 "PublicCommand",
                 {
                     "type": serializers.CharField(),
+                    "title": serializers.CharField(),
                     "target": serializers.CharField(),
                     "description": serializers.CharField(),
                     "payload_schema": serializers.JSONField(),

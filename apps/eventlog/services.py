@@ -240,6 +240,7 @@ def public_commands_for(system: System) -> list[dict[str, Any]]:
     return [
         {
             "type": spec.type,
+            "title": spec.title,
             "target": spec.target,
             "description": spec.description,
             "payload_schema": spec.payload_schema,

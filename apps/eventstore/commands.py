@@ -59,6 +59,8 @@ class PublicCommand:
     """
 
     type: str
+    #: In plain words, e.g. "Choose a cluster's checks".
+    title: str
     target: str
     description: str
     payload_schema: dict[str, Any]
@@ -69,12 +71,12 @@ _public: dict[str, PublicCommand] = {}
 
 
 def public_command(
-    command_type: str, *, target: str, description: str, payload_schema: dict[str, Any]
+    command_type: str, *, title: str, target: str, description: str, payload_schema: dict[str, Any]
 ) -> Callable[[Callable[..., list[RecordedEvent]]], Callable[..., list[RecordedEvent]]]:
     """Declare the decorated function as the way outside systems send ``command_type``."""
 
     def register(send: Callable[..., list[RecordedEvent]]) -> Callable[..., list[RecordedEvent]]:
-        _public[command_type] = PublicCommand(command_type, target, description, payload_schema, send)
+        _public[command_type] = PublicCommand(command_type, title, target, description, payload_schema, send)
         return send
 
     return register

@@ -30,6 +30,7 @@ def _id(target: str, what: str) -> UUID:
 
 @public_command(
     "SelectChecks",
+    title="Choose a cluster's checks",
     target="cluster id",
     description="Choose the checks a cluster runs (an empty list clears the choice); every id must be in the catalog.",
     payload_schema=CHECK_SELECTION,
@@ -43,6 +44,7 @@ def select_cluster_checks(target: str, payload: dict, *, command_id: UUID, actor
 
 @public_command(
     "SelectHostChecks",
+    title="Choose a host's checks",
     target="host id",
     description="Choose the checks a host runs (an empty list clears the choice); every id must be in the catalog.",
     payload_schema=CHECK_SELECTION,
@@ -56,6 +58,7 @@ def select_host_checks(target: str, payload: dict, *, command_id: UUID, actor: s
 
 @public_command(
     "RequestHostDeregistration",
+    title="Remove a host whose agent is gone",
     target="host id",
     description="Remove a host whose agent stopped sending heartbeats, with its instances and cluster "
     "membership; refused (host_alive) while it still beats.",
