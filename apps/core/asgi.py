@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,17 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 WSGIApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
+
+
+#: The environ key holding when a request arrived (seconds since the epoch), before it waited for a thread.
+ARRIVED = "junction.arrived_at"
+
+
+def arrived_at(meta: dict[str, Any]) -> datetime:
+    """When the request arrived at the server: what a beat's time is, however long it then waited for
+    a thread on a busy server (the time it is handled, when it came another way)."""
+    arrived = meta.get(ARRIVED)
+    return datetime.fromtimestamp(arrived, UTC) if arrived is not None else datetime.now(UTC)
 
 
 class BodyRefused(Exception):
@@ -65,7 +77,7 @@ class BufferedWSGI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Junction's web server speaks HTTP, not {scope['type']}")
-        started = time.perf_counter()
+        started, arrived = time.perf_counter(), time.time()
         try:
             body = await asyncio.wait_for(self._body(scope, receive), self.body_seconds)
         except BodyRefused as refused:
@@ -78,6 +90,7 @@ class BufferedWSGI:
         if body is None:  # the client went away
             return
         loop, environ = asyncio.get_running_loop(), environ_from(scope, body)
+        environ[ARRIVED] = arrived
         if self.waits(scope):
             gone = environ["junction.disconnected"] = threading.Event()
             watch = asyncio.create_task(_set_when_disconnected(receive, gone))

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core import throttle
+from apps.core.asgi import arrived_at
 from apps.core.cache import cache_read_ahead
 from apps.discovery import services
 from apps.hub.services import api_key_cache_keys, api_key_prefix
@@ -79,5 +80,5 @@ class HeartbeatApi(AgentApi):
     )
     def post(self, request: Request, agent_id: UUID) -> Response:
         self.authenticate_agent(request)
-        heartbeat_record(agent_id=agent_id, actor=f"agent {agent_id}")
+        heartbeat_record(agent_id=agent_id, actor=f"agent {agent_id}", at=arrived_at(request.META))
         return Response(status=204)

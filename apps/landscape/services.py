@@ -6,6 +6,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from apps.core.api import ApplicationError
@@ -33,14 +35,20 @@ def host_not_found(agent_id: UUID | str) -> ApplicationError:
     return ApplicationError("host_not_found", f"No host {agent_id} is registered.", status_code=404)
 
 
-def heartbeat_record(*, agent_id: UUID, actor: str) -> list[RecordedEvent]:
-    """Store the beat; only a host not already passing gets an UpdateHeartbeat (a transition)."""
+def heartbeat_record(*, agent_id: UUID, actor: str, at: datetime | None = None) -> list[RecordedEvent]:
+    """Store the beat that arrived ``at`` (now by default); only a host not already passing gets an
+    UpdateHeartbeat (a transition).
+
+    A beat counts from when it arrived, not from when a busy server got to it: otherwise every host
+    would expire whenever requests queue for a few seconds, and the flips to critical and back would
+    add work to a server already behind. A beat handled after a later one does not move time back.
+    """
     heartbeat = selectors.host_heartbeat(str(agent_id))
     if heartbeat is None:
         raise host_not_found(agent_id)
-    now = timezone.now()
-    if not Heartbeat.objects.filter(agent_id=agent_id).update(timestamp=now):
-        Heartbeat.objects.update_or_create(agent_id=agent_id, defaults={"timestamp": now})
+    at = min(at or timezone.now(), timezone.now())
+    if not Heartbeat.objects.filter(agent_id=agent_id).update(timestamp=Greatest("timestamp", Value(at))):
+        Heartbeat.objects.update_or_create(agent_id=agent_id, defaults={"timestamp": at})
     if heartbeat == PASSING:
         return []
     return dispatch(build("UpdateHeartbeat", {"host_id": host_id(agent_id), "heartbeat": PASSING}, actor=actor))
