@@ -15,6 +15,7 @@ from apps.core.cache import cache_read_ahead
 from apps.eventlog import services
 from apps.eventstore.apis import EventOutputSerializer
 from apps.ingest.apis import CREDENTIALS, EventBatchReceiveApi, ProducerApi
+from apps.ingest.services import Caller
 
 SSE = "text/event-stream"
 REFUSALS = {
@@ -167,7 +168,7 @@ class CommandsApi(ProducerApi):
     def post(self, request: Request) -> Response:
         return self.handle_post(request)
 
-    def receive(self, request: Request, caller: Any, identifier: str) -> Response:
+    def receive(self, request: Request, caller: Caller, identifier: str) -> Response:
         json_content_type_required(request.content_type)
         command = CommandSerializer(data=json_body(request.body))
         command.is_valid(raise_exception=True)

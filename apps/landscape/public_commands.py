@@ -4,6 +4,7 @@ Each goes through the same checks as the admin's buttons and the staff API, unde
 id, so a command sent twice is one command and its causal tree starts at the request.
 """
 
+from collections.abc import Callable
 from uuid import UUID
 
 from apps.core.api import ApplicationError
@@ -28,32 +29,25 @@ def _id(target: str, what: str) -> UUID:
         raise ApplicationError("invalid_target", message, status_code=422) from None
 
 
-@public_command(
-    "SelectChecks",
-    title="Choose a cluster's checks",
-    target="cluster id",
-    description="Choose the checks a cluster runs (an empty list clears the choice); every id must be in the catalog.",
-    payload_schema=CHECK_SELECTION,
-)
-def select_cluster_checks(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
-    cluster = _id(target, "cluster")
-    return checks.checks_select(
-        kind=checks.CLUSTER, group_id=cluster, checks=payload["checks"], actor=actor, command_id=command_id
-    )
+def _checks_selection(kind: str) -> Callable[..., list[RecordedEvent]]:
+    def select(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
+        selection = payload["checks"]
+        return checks.checks_select(
+            kind=kind, group_id=_id(target, kind), checks=selection, actor=actor, command_id=command_id
+        )
+
+    return select
 
 
-@public_command(
-    "SelectHostChecks",
-    title="Choose a host's checks",
-    target="host id",
-    description="Choose the checks a host runs (an empty list clears the choice); every id must be in the catalog.",
-    payload_schema=CHECK_SELECTION,
-)
-def select_host_checks(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
-    host = _id(target, "host")
-    return checks.checks_select(
-        kind=checks.HOST, group_id=host, checks=payload["checks"], actor=actor, command_id=command_id
-    )
+for _command_type, _kind in (("SelectChecks", checks.CLUSTER), ("SelectHostChecks", checks.HOST)):
+    public_command(
+        _command_type,
+        title=f"Choose a {_kind}'s checks",
+        target=f"{_kind} id",
+        description=f"Choose the checks a {_kind} runs (an empty list clears the choice); every id must be in the "
+        "catalog.",
+        payload_schema=CHECK_SELECTION,
+    )(_checks_selection(_kind))
 
 
 @public_command(
