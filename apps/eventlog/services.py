@@ -6,6 +6,7 @@ so a consumer that always asks from its last position sees every committed event
 Secrets never leave: any payload field whose name says it holds one reads ``[hidden]``.
 """
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from uuid import UUID
 
 import orjson
 from django.conf import settings
+from django.db import DatabaseError
 from jsonschema import Draft202012Validator
 
 from apps.core.api import ApplicationError
@@ -24,6 +26,8 @@ from apps.eventstore.commands import CommandRejected, public_commands
 from apps.eventstore.models import CommandRecord
 from apps.eventstore.store import RecordedEvent
 from apps.hub.models import System
+
+logger = logging.getLogger(__name__)
 
 HIDDEN = "[hidden]"
 #: A field whose name holds one of these (in any case) holds a secret.
@@ -160,7 +164,11 @@ def feed_stream(
     quiet_since = time.monotonic()
     yield f"retry: {settings.EVENTLOG_STREAM_RETRY_MS}\n\n".encode()
     while not gone() and time.monotonic() < deadline:
-        page = feed_page(after=after, limit=settings.EVENTLOG_STREAM_BATCH, where=where)
+        try:
+            page = feed_page(after=after, limit=settings.EVENTLOG_STREAM_BATCH, where=where)
+        except DatabaseError:  # the database restarting: the client comes back with Last-Event-ID
+            logger.warning("A Server-Sent Events stream ended: the event store cannot be read", exc_info=True)
+            return
         after = page.next
         if page.events:
             yield b"".join(

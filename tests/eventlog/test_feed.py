@@ -170,3 +170,18 @@ def test_a_long_poll_with_nothing_new_answers_empty_at_the_end_of_its_wait(clien
     page = feed(client, reader, after=last.position, wait=0.3).json()
 
     assert page == {"events": [], "next": last.position, "has_more": False}
+
+
+def test_a_stream_ends_when_the_store_cannot_be_read_so_the_client_resumes(monkeypatch):
+    from django.db import OperationalError
+
+    from apps.eventlog import services
+
+    stream = services.feed_stream(after=0, where=services.FeedFilter(), gone=lambda: False, seconds=30)
+    assert next(stream).startswith(b"retry: ")
+
+    def database_restarting(**kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(services, "feed_page", database_restarting)
+    assert list(stream) == []  # ends at once, no exception: the browser reconnects with Last-Event-ID
