@@ -444,7 +444,7 @@ class DatabaseAdmin(LiveAdminMixin, ReadOnlyAdmin):
 
 class ApplicationInstanceInline(DatabaseInstanceInline):
     model = ApplicationInstance
-    fields = ["host", "instance_number", "instance_hostname", "features", "health", "clustered", "absent_at"]
+    fields = ["host", "instance_number", "instance_hostname", "features", "health", "absent_at"]
 
 
 @admin.register(SapSystem)

@@ -7,6 +7,7 @@ class LandscapeConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the aggregates' commands with the bus in every process (web, worker, beat).
-        # And the commands outside systems may send over REST.
+        # And the commands outside systems may send over REST, and the upcasters of older events.
         import apps.landscape.aggregates
-        import apps.landscape.public_commands  # noqa: F401
+        import apps.landscape.public_commands
+        import apps.landscape.upcasters  # noqa: F401

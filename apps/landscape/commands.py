@@ -132,6 +132,15 @@ COMMANDS: dict[str, CommandSpec] = {
         },
     ),
     "DeregisterHost": CommandSpec("host_id", {"host_id": "", "deregistered_at": "ISO timestamp"}),
+    "CompleteSoftwareUpdatesDiscovery": CommandSpec(
+        "host_id",
+        {
+            "host_id": "",
+            "health": "passing | warning | critical | unknown: what SUSE Multi-Linux Manager's relevant patches "
+            "make of the host (apps.landscape.software_updates.health_of), unknown when the discovery failed",
+        },
+    ),
+    "ClearSoftwareUpdatesDiscovery": CommandSpec("host_id", {"host_id": ""}),
     # --- Cluster (stream cluster-<cluster_id>) -------------------------------------------------------
     "RegisterOnlineClusterHost": CommandSpec(
         "cluster_id",
@@ -236,7 +245,14 @@ COMMANDS: dict[str, CommandSpec] = {
     ),
     "DeregisterSapSystem": CommandSpec("sap_system_id", {"sap_system_id": "", "deregistered_at": "ISO timestamp"}),
     "RestoreSapSystem": CommandSpec(
-        "sap_system_id", {"sap_system_id": "", "database_health": "current health of the database"}
+        "sap_system_id",
+        {
+            "sap_system_id": "",
+            "tenant": "the system's tenant",
+            "db_host": "the system's database address",
+            "database_health": "current health of the database",
+            "database_stale_at": "the database's stale_at, None when in sync",
+        },
     ),
     "UpdateDatabaseHealth": CommandSpec("sap_system_id", {"sap_system_id": "", "database_health": ""}),
     "UpdateDatabaseStaleAt": CommandSpec(

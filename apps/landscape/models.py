@@ -40,6 +40,8 @@ class Host(models.Model):
     saptune_status = models.JSONField(null=True)
     saptune_health = models.CharField(max_length=10, choices=Health.choices, blank=True)
     checks_health = models.CharField(max_length=10, choices=Health.choices, blank=True)
+    #: Blank while no software updates discovery completed (upstream's not_set).
+    software_updates_health = models.CharField(max_length=10, choices=Health.choices, blank=True)
     selected_checks = models.JSONField(default=list)
     heartbeat = _health()
     health = _health(db_index=True)
@@ -234,7 +236,6 @@ class ApplicationInstance(models.Model):
     http_port = models.IntegerField(null=True)
     https_port = models.IntegerField(null=True)
     start_priority = models.CharField(max_length=20, blank=True)
-    clustered = models.BooleanField(default=False)
     health = _health()
     absent_at = models.DateTimeField(null=True, blank=True)
     stale_at = models.DateTimeField(null=True, blank=True)

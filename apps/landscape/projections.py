@@ -106,9 +106,10 @@ def _pick(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _host_details(data: dict[str, Any]) -> dict[str, Any]:
+    """The host's details; each address's prefix length ("a.b.c.d/nn") is also its netmask."""
     details = _pick(data, DETAIL_FIELDS)
     details["ip_addresses"] = details["ip_addresses"] or []
-    details["netmasks"] = details["netmasks"] or []
+    details["netmasks"] = [int(a.split("/")[1]) if "/" in a else None for a in map(str, details["ip_addresses"])]
     details["hostname"] = details["hostname"] or ""
     return details
 
@@ -130,7 +131,8 @@ def _host_registered(event: RecordedEvent) -> None:
             Host,
             {
                 **details,
-                "heartbeat": data.get("heartbeat") or "unknown",
+                "heartbeat": data["heartbeat"],
+                "health": data["health"],
                 "registered_at": event.recorded_at,
                 "updated_at": event.recorded_at,
             },
@@ -182,14 +184,22 @@ def _subscriptions_updated(event: RecordedEvent) -> None:
 
 @projects("SaptuneStatusUpdated")
 def _saptune_updated(event: RecordedEvent) -> None:
-    data = event.data
-    status = {name: data.get(name) for name in ("saptune_installed", "package_version", "status")}
-    _update(Host, data["host_id"], event, saptune_status=status)
+    _update(Host, event.data["host_id"], event, saptune_status=event.data["status"])
 
 
 @projects("HostSaptuneHealthChanged")
 def _saptune_health(event: RecordedEvent) -> None:
     _update(Host, event.data["host_id"], event, saptune_health=event.data["saptune_health"])
+
+
+@projects("SoftwareUpdatesHealthChanged")
+def _software_updates_health(event: RecordedEvent) -> None:
+    _update(Host, event.data["host_id"], event, software_updates_health=event.data["health"])
+
+
+@projects("SoftwareUpdatesDiscoveryCleared")
+def _software_updates_cleared(event: RecordedEvent) -> None:
+    _update(Host, event.data["host_id"], event, software_updates_health="")
 
 
 @projects("HostChecksSelected")
@@ -224,10 +234,13 @@ def _host_deregistered(event: RecordedEvent) -> None:
 @projects("ClusterRegistered")
 def _cluster_registered(event: RecordedEvent) -> None:
     data = event.data
+    healths = {name: health for name, health in (data["health_details"] or {}).items() if health is not None}
     Cluster.objects.update_or_create(
         id=data["cluster_id"],
         defaults={
             **_row(Cluster, _pick(data, CLUSTER_INFO_FIELDS)),
+            **healths,
+            "health": data["health"],
             "registered_at": event.recorded_at,
             "updated_at": event.recorded_at,
         },
@@ -310,7 +323,6 @@ def _database_registered(event: RecordedEvent) -> None:
         id=data["database_id"],
         defaults={
             "sid": data["sid"] or "",
-            "tenants": data["tenants"] or [],
             "health": data["health"],
             "registered_at": event.recorded_at,
             "updated_at": event.recorded_at,
@@ -346,7 +358,8 @@ def _database_deregistered(event: RecordedEvent) -> None:
 
 @projects("DatabaseRestored")
 def _database_restored(event: RecordedEvent) -> None:
-    _update(Database, event.data["database_id"], event, deregistered_at=None)
+    health = {} if event.data["health"] is None else {"health": event.data["health"]}
+    _update(Database, event.data["database_id"], event, deregistered_at=None, **health)
 
 
 @projects("DatabaseInstanceRegistered")
@@ -417,7 +430,7 @@ def _application_instance_registered(event: RecordedEvent) -> None:
     system, _ = SapSystem.objects.get_or_create(
         id=data["sap_system_id"],
         defaults={
-            **_row(SapSystem, _pick(data, ("sid", "tenant", "db_host", "database_id", "ensa_version"))),
+            "sid": data["sid"] or "",
             "updated_at": event.recorded_at,
         },
     )
@@ -427,7 +440,6 @@ def _application_instance_registered(event: RecordedEvent) -> None:
         instance_number=data["instance_number"],
         defaults={
             **_row(ApplicationInstance, _pick(data, ("sid", *INSTANCE_FIELDS))),
-            "clustered": bool(data.get("clustered")),
             "health": data["health"],
             "absent_at": None,
             "stale_at": None,
@@ -440,7 +452,7 @@ def _application_instance_moved(event: RecordedEvent) -> None:
     data = event.data
     ApplicationInstance.objects.filter(
         sap_system_id=data["sap_system_id"], host_id=data["old_host_id"], instance_number=data["instance_number"]
-    ).update(host_id=data["new_host_id"], instance_hostname=data["instance_hostname"] or "")
+    ).update(host_id=data["new_host_id"])
 
 
 @projects("ApplicationInstanceStatusChanged")
@@ -495,7 +507,8 @@ def _sap_system_registered(event: RecordedEvent) -> None:
 def _sap_system_restored(event: RecordedEvent) -> None:
     data = event.data
     fields = _pick(data, ("tenant", "db_host", "health", "database_health"))
-    _update(SapSystem, data["sap_system_id"], event, deregistered_at=None, **fields)
+    stale_at = _at(data["database_stale_at"])
+    _update(SapSystem, data["sap_system_id"], event, deregistered_at=None, database_stale_at=stale_at, **fields)
 
 
 @projects("SapSystemUpdated")

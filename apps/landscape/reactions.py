@@ -159,10 +159,22 @@ def deregister_sap_systems_of_removed_tenants(event: RecordedEvent) -> list[Comm
 @reacts_to("DatabaseRestored")
 def restore_sap_systems(event: RecordedEvent) -> list[Command]:
     database_id = event.data["database_id"]
-    health = Database.objects.filter(id=database_id).values_list("health", flat=True).first() or "unknown"
+    database = Database.objects.filter(id=database_id).values("health", "stale_at").first() or {}
+    stale_at = database.get("stale_at")
+    systems = SapSystem.objects.filter(id__in=_sap_systems_of(database_id, deregistered=True)).order_by("id")
     return [
-        caused_by(event, "RestoreSapSystem", {"sap_system_id": system, "database_health": health})
-        for system in _sap_systems_of(database_id, deregistered=True)
+        caused_by(
+            event,
+            "RestoreSapSystem",
+            {
+                "sap_system_id": str(system.id),
+                "tenant": system.tenant,
+                "db_host": system.db_host,
+                "database_health": database.get("health") or "unknown",
+                "database_stale_at": stale_at.isoformat() if stale_at else None,
+            },
+        )
+        for system in systems
     ]
 
 
@@ -187,12 +199,18 @@ def reevaluate_saptune(event: RecordedEvent) -> list[Command]:
         )
     else:
         hosts = DatabaseInstance.objects.filter(database_id=event.data["database_id"]).values_list("host_id", flat=True)
-    saptune = Host.objects.filter(id__in=set(hosts), saptune_status__isnull=False, deregistered_at__isnull=True)
+    saptune = Host.objects.filter(id__in=set(hosts), deregistered_at__isnull=True).exclude(saptune_health="")
     return [
         caused_by(
             event,
             "UpdateSaptuneStatus",
-            {"host_id": str(host.id), **host.saptune_status, "sap_running": selectors.host_runs_sap(str(host.id))},
+            {
+                "host_id": str(host.id),
+                "saptune_installed": host.saptune_status is not None,
+                "package_version": (host.saptune_status or {}).get("package_version"),
+                "status": host.saptune_status,
+                "sap_running": selectors.host_runs_sap(str(host.id)),
+            },
         )
         for host in saptune.order_by("id")
     ]

@@ -54,7 +54,7 @@ def test_commands_are_caused_by_the_envelope_and_correlated_per_envelope(client,
     post(client, agent_key, load(shared_dir, "web/host_discovery.json"))
 
     stored = DiscoveryEvent.objects.get()
-    (registered,) = store.read_stream(f"host-{DB_HOST}")
+    registered, _software_updates_requested = store.read_stream(f"host-{DB_HOST}")
     command = CommandRecord.objects.get(command_id=registered.cause_id)
     assert command.cause_id == stored.envelope_id
     assert registered.correlation_id == command.correlation_id == stored.correlation_id
@@ -69,11 +69,12 @@ def test_the_same_discovery_100_times_emits_its_events_once(client, agent_key, s
         assert collect(client, agent_key, envelope).status_code == 202
         process()
 
-    assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == ["HostRegistered"]
+    registered = ["HostRegistered", "SoftwareUpdatesDiscoveryRequested"]
+    assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == registered
     assert DiscoveryEvent.objects.count() == 1
     changed = {**envelope, "payload": {**envelope["payload"], "hostname": "renamed"}}
     post(client, agent_key, changed)
-    assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == ["HostRegistered", "HostDetailsUpdated"]
+    assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == [*registered, "HostDetailsUpdated"]
 
 
 def test_an_identical_repeat_is_recognised_from_the_shared_cache_without_a_query(
@@ -277,7 +278,11 @@ def test_a_heartbeat_of_a_registered_host_is_204_and_only_the_first_one_is_an_ev
         assert response.status_code == 204
         process()
 
-    assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == ["HostRegistered", "HeartbeatSucceeded"]
+    assert [e.type for e in store.read_stream(f"host-{DB_HOST}")] == [
+        "HostRegistered",
+        "SoftwareUpdatesDiscoveryRequested",
+        "HeartbeatSucceeded",
+    ]
     assert Heartbeat.objects.get().timestamp > timezone.now() - timedelta(seconds=5)
     assert Host.objects.get().heartbeat == "passing"
 

@@ -58,23 +58,24 @@ def cluster_of(*commands):
 
 class TestRegistration:
     def test_the_dc_registers_the_cluster_with_details_and_health(self, dc_payload):
-        events = when(Cluster(STREAM), "RegisterOnlineClusterHost", dc_payload)
+        """As upstream: the registration carries the health and its details, no sub-health events follow."""
+        cluster = Cluster(STREAM)
+        events = when(cluster, "RegisterOnlineClusterHost", dc_payload)
 
-        assert types(events) == [
-            "ClusterRegistered",
-            "HostAddedToCluster",
-            "ClusterReplicationHealthChanged",
-            "ClusterSbdHealthChanged",
-            "ClusterHealthChanged",
-        ]
+        assert types(events) == ["ClusterRegistered", "HostAddedToCluster"]
         registered = events[0][1]
         assert registered["cluster_id"] == CLUSTER_ID
         assert registered["name"] == "hana_cluster"
         assert registered["details"]["sr_health_state"] == "4"
+        assert registered["health"] == "passing"
+        assert registered["health_details"] == {
+            "replication_health": "passing",
+            "distributed_health": None,
+            "sbd_health": "passing",
+            "checks_health": "unknown",
+        }
         assert events[1][1] == {"cluster_id": CLUSTER_ID, "host_id": NODE1, "cluster_host_status": "online"}
-        assert events[2][1]["replication_health"] == "passing"
-        assert events[3][1]["sbd_health"] == "passing"
-        assert events[4][1] == {"cluster_id": CLUSTER_ID, "health": "passing"}
+        assert (cluster.health, cluster.replication_health, cluster.sbd_health) == ("passing", "passing", "passing")
 
     def test_the_same_discovery_twice_emits_nothing(self, dc_payload):
         cluster = cluster_of(("RegisterOnlineClusterHost", dc_payload))
@@ -82,12 +83,15 @@ class TestRegistration:
         when(cluster, "RegisterOnlineClusterHost", non_dc(dc_payload))
         assert when(cluster, "RegisterOnlineClusterHost", non_dc(dc_payload)) == []
 
-    def test_a_non_dc_node_first_registers_the_cluster_without_details(self, dc_payload):
+    def test_a_non_dc_node_first_registers_the_cluster_with_unknown_details(self, dc_payload):
         events = when(Cluster(STREAM), "RegisterOnlineClusterHost", non_dc(dc_payload))
         assert types(events) == ["ClusterRegistered", "HostAddedToCluster"]
-        assert events[0][1]["name"] == "hana_cluster"
-        assert events[0][1]["details"] is None
-        assert events[0][1]["type"] is None
+        registered = events[0][1]
+        assert registered["name"] == "hana_cluster"
+        assert (registered["type"], registered["provider"], registered["state"]) == ("unknown", "unknown", "unknown")
+        assert registered["sap_instances"] == []
+        assert registered["details"] is registered["resources_number"] is registered["hosts_number"] is None
+        assert registered["health"] == "unknown"
 
     def test_non_dc_nodes_only_add_themselves(self, dc_payload):
         cluster = cluster_of(("RegisterOnlineClusterHost", dc_payload))
@@ -146,18 +150,16 @@ class TestRegistration:
 
 
 class TestOfflineNodes:
-    def test_an_offline_node_registers_with_its_status(self):
+    def test_an_offline_node_registers_with_its_status_and_nothing_else(self):
+        """An offline first report knows nothing of the cluster: its state is unknown, not stopped."""
         events = when(Cluster(STREAM), "RegisterOfflineClusterHost", offline(NODE1))
-        assert types(events) == [
-            "ClusterRegistered",
-            "HostAddedToCluster",
-            "ClusterDetailsUpdated",
-            "ClusterSbdHealthChanged",
-        ]
+        assert types(events) == ["ClusterRegistered", "HostAddedToCluster"]
+        assert (events[0][1]["type"], events[0][1]["state"], events[0][1]["sap_instances"]) == (
+            "unknown",
+            "unknown",
+            [],
+        )
         assert events[1][1]["cluster_host_status"] == "offline"
-        assert events[2][1]["state"] == "stopped"
-        assert events[3][1]["sbd_health"] == "unknown"
-        assert "ClusterHealthChanged" not in types(events)  # it starts unknown
 
     def test_a_node_going_offline_changes_its_status(self, dc_payload):
         cluster = cluster_of(
@@ -261,9 +263,15 @@ class TestClusterHealth:
         cluster = given(
             Cluster,
             STREAM,
-            ("ClusterRegistered", {"cluster_id": CLUSTER_ID, "name": "hana_cluster"}),
-            ("ClusterReplicationHealthChanged", {"replication_health": replication}),
-            ("ClusterSbdHealthChanged", {"sbd_health": sbd}),
+            (
+                "ClusterRegistered",
+                {
+                    "cluster_id": CLUSTER_ID,
+                    "name": "hana_cluster",
+                    "health": "unknown",
+                    "health_details": {"replication_health": replication, "sbd_health": sbd},
+                },
+            ),
         )
         when(cluster, "CompleteChecksExecution", {"cluster_id": CLUSTER_ID, "health": checks})
         assert cluster.health == expected
@@ -291,7 +299,7 @@ class TestHostRemoval:
         )
         payload = {"cluster_id": CLUSTER_ID, "host_id": NODE2, "deregistered_at": AT}
         assert when(cluster, "DeregisterClusterHost", payload) == [
-            ("HostRemovedFromCluster", {"cluster_id": CLUSTER_ID, "host_id": NODE2})
+            ("HostRemovedFromCluster", {"cluster_id": CLUSTER_ID, "host_id": NODE2, "deregistered_at": AT})
         ]
         assert when(cluster, "DeregisterClusterHost", payload) == []
 
@@ -301,7 +309,7 @@ class TestHostRemoval:
             cluster, "DeregisterClusterHost", {"cluster_id": CLUSTER_ID, "host_id": NODE1, "deregistered_at": AT}
         )
         assert events == [
-            ("HostRemovedFromCluster", {"cluster_id": CLUSTER_ID, "host_id": NODE1}),
+            ("HostRemovedFromCluster", {"cluster_id": CLUSTER_ID, "host_id": NODE1, "deregistered_at": AT}),
             ("ClusterDeregistered", {"cluster_id": CLUSTER_ID, "deregistered_at": AT}),
             ("ClusterTombstoned", {"cluster_id": CLUSTER_ID}),
         ]

@@ -65,13 +65,11 @@ def key(payload):
 class TestRegistration:
     def test_a_primary_registers_the_database_and_its_instance(self, primary):
         events = when(Database(f"database-{primary['database_id']}"), "RegisterDatabaseInstance", primary)
-        assert types(events) == ["DatabaseRegistered", "DatabaseInstanceRegistered"]
-        assert events[0][1] == {
-            "database_id": make_database_id("e06e328f8d6b0f46c1e66ffcd44d0dd7"),
-            "sid": "PRD",
-            "tenants": [{"name": "PRD"}],
-            "health": "passing",
-        }
+        # As upstream: the tenants follow the instance in their own event.
+        assert types(events) == ["DatabaseRegistered", "DatabaseInstanceRegistered", "DatabaseTenantsUpdated"]
+        database_id = make_database_id("e06e328f8d6b0f46c1e66ffcd44d0dd7")
+        assert events[0][1] == {"database_id": database_id, "sid": "PRD", "health": "passing"}
+        assert events[2][1] == {"database_id": database_id, "tenants": [{"name": "PRD"}], "previous_tenants": []}
         instance = events[1][1]
         assert instance["instance_number"] == "00"
         assert instance["instance_hostname"] == "vmhana01"
@@ -83,8 +81,8 @@ class TestRegistration:
     def test_a_non_replicated_instance_registers_the_database(self, shared_dir):
         payload = instance_payload(shared_dir, "sap_system_discovery_database_multi_tenant.json", "")
         events = when(Database(f"database-{payload['database_id']}"), "RegisterDatabaseInstance", payload)
-        assert types(events) == ["DatabaseRegistered", "DatabaseInstanceRegistered"]
-        assert events[0][1]["tenants"] == [{"name": "HS6"}, {"name": "S4TENANT"}]
+        assert types(events) == ["DatabaseRegistered", "DatabaseInstanceRegistered", "DatabaseTenantsUpdated"]
+        assert events[2][1]["tenants"] == [{"name": "HS6"}, {"name": "S4TENANT"}]
 
     def test_a_secondary_first_is_rejected(self, secondary):
         database = Database(f"database-{secondary['database_id']}")
@@ -243,7 +241,10 @@ class TestDeregistration:
         when(database, "DeregisterDatabaseInstance", {**key(primary), "deregistered_at": AT})
         assert rejected(database, "RegisterDatabaseInstance", secondary) == "database_not_registered"
         events = when(database, "RegisterDatabaseInstance", primary)
-        assert types(events) == ["DatabaseRestored", "DatabaseInstanceRegistered"]
+        assert events == [
+            ("DatabaseInstanceRegistered", events[0][1]),
+            ("DatabaseRestored", {"database_id": primary["database_id"], "health": "passing"}),
+        ]
         assert database.deregistered_at is None
 
     def test_a_takeover_by_the_old_secondary_restores_the_database(self, primary, secondary):
@@ -251,9 +252,21 @@ class TestDeregistration:
         when(database, "DeregisterDatabaseInstance", {**key(primary), "deregistered_at": AT})
         takeover = {**secondary, "system_replication": "Primary"}
         assert types(when(database, "RegisterDatabaseInstance", takeover)) == [
-            "DatabaseRestored",
             "DatabaseInstanceSystemReplicationChanged",
+            "DatabaseRestored",
         ]
+
+    def test_a_restore_with_other_tenants_announces_them_after_the_restore(self, primary, secondary):
+        database = database_of(primary, secondary)
+        when(database, "DeregisterDatabaseInstance", {**key(primary), "deregistered_at": AT})
+        events = when(database, "RegisterDatabaseInstance", {**primary, "tenants": [{"name": "QAS"}]})
+        assert types(events) == ["DatabaseInstanceRegistered", "DatabaseRestored", "DatabaseTenantsUpdated"]
+
+    def test_tenants_in_another_order_are_the_same_tenants(self, primary):
+        database = database_of({**primary, "tenants": [{"name": "PRD"}, {"name": "QAS"}]})
+        assert (
+            when(database, "RegisterDatabaseInstance", {**primary, "tenants": [{"name": "QAS"}, {"name": "PRD"}]}) == []
+        )
 
     def test_removing_the_last_stale_instance_clears_staleness(self, primary, secondary):
         database = database_of(primary, secondary)

@@ -34,10 +34,11 @@ def types(stream_id: str) -> list[str]:
 def test_a_host_discovery_registers_the_host_and_the_api_lists_it(client, admin_client, agent_key, shared_dir):
     post(client, agent_key, load(shared_dir, "web/host_discovery.json"))
 
-    assert types(f"host-{DB_HOST}") == ["HostRegistered"]
+    assert types(f"host-{DB_HOST}") == ["HostRegistered", "SoftwareUpdatesDiscoveryRequested"]
     host = Host.objects.get(id=DB_HOST)
     assert (host.hostname, host.heartbeat) == ("suse", "unknown")
     assert host.ip_addresses == ["10.1.1.4/16", "10.1.1.5/24", "10.1.1.6/32"]
+    assert host.netmasks == [16, 24, 32]  # from the addresses' prefix lengths
     (listed,) = admin_client.get("/api/v1/hosts").json()["results"]
     assert (listed["id"], listed["hostname"]) == (DB_HOST, "suse")
     assert admin_client.get(f"/api/v1/hosts/{DB_HOST}").json()["hostname"] == "suse"
@@ -51,6 +52,7 @@ def test_host_facts_from_cloud_subscription_and_saptune_discoveries(client, admi
 
     assert types(f"host-{DB_HOST}") == [
         "HostRegistered",
+        "SoftwareUpdatesDiscoveryRequested",
         "ProviderUpdated",
         "SlesSubscriptionsUpdated",
         "SaptuneStatusUpdated",

@@ -85,9 +85,33 @@ class TestRegistrationThreshold:
             "tenant": "PRD",
             "db_host": "10.74.1.12",
             "database_id": DATABASE_ID,
-            "ensa_version": "ensa2",
+            "ensa_version": "no_ensa",
             "database_stale_at": None,
         }
+
+    def test_the_system_takes_tenant_database_and_ensa_version_from_the_command_that_completes_it(self, instances):
+        """As upstream: the instance events do not carry the system's data; the completing command does."""
+        sap_system = system_of(instances["pas"])
+        events = when(sap_system, "RegisterApplicationInstance", instances["ascs"])
+        registered = events[1][1]
+        assert (registered["tenant"], registered["db_host"], registered["database_id"]) == (
+            "PRD",
+            "10.74.1.12",
+            DATABASE_ID,
+        )
+        assert registered["ensa_version"] == "ensa2"
+        # The registration folded its ENSA version: the same version again changes nothing.
+        assert when(sap_system, "RegisterApplicationInstance", instances["ascs"]) == []
+        assert types(when(sap_system, "RegisterApplicationInstance", instances["ers"])) == [
+            "ApplicationInstanceRegistered"
+        ]
+
+    def test_a_system_completed_without_the_enqueue_server_learns_its_ensa_version_later(self, instances):
+        sap_system = system_of(instances["ascs"], instances["pas"])
+        assert sap_system.ensa_version == "no_ensa"
+        update = ("SapSystemUpdated", {"sap_system_id": SAP_SYSTEM_ID, "ensa_version": "ensa2"})
+        assert when(sap_system, "RegisterApplicationInstance", instances["ascs"]) == [update]
+        assert when(sap_system, "RegisterApplicationInstance", instances["ascs"]) == []
 
     def test_the_instance_event_carries_what_projections_need(self, instances):
         [(event_type, data)] = when(SapSystem(STREAM), "RegisterApplicationInstance", instances["aas"])
@@ -96,7 +120,7 @@ class TestRegistrationThreshold:
         assert data["features"] == "ABAP|GATEWAY|ICMAN|IGS"
         assert data["instance_number"] == "02"
         assert data["health"] == "passing"
-        assert data["tenant"] == "PRD"
+        assert not {"tenant", "db_host", "database_id", "clustered", "ensa_version"} & set(data)
 
     def test_abap_first_then_message_server(self, instances):
         sap_system = system_of(instances["aas"])
@@ -118,7 +142,7 @@ class TestRegistrationThreshold:
         assert is_complete([{"features": f} for f in features]) is complete
 
     def test_the_same_data_twice_emits_nothing(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         assert when(sap_system, "RegisterApplicationInstance", instances["ascs"]) == []
         assert when(sap_system, "RegisterApplicationInstance", instances["pas"]) == []
 
@@ -153,7 +177,7 @@ class TestRegistrationThreshold:
 
 class TestInstanceChanges:
     def test_status_change_changes_the_system_health(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         events = when(sap_system, "RegisterApplicationInstance", {**instances["pas"], "dispstatus": "SAPControl-RED"})
         assert events == [
             ("ApplicationInstanceStatusChanged", {**key(instances["pas"]), "health": "critical"}),
@@ -166,7 +190,7 @@ class TestInstanceChanges:
         assert types(events) == ["ApplicationInstanceStatusChanged"]
 
     def test_a_clustered_instance_on_another_host_moved(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         failover = {**instances["ascs"], "host_id": ERS_HOST}
         events = when(sap_system, "RegisterApplicationInstance", failover)
         assert events == [
@@ -177,7 +201,6 @@ class TestInstanceChanges:
                     "instance_number": "00",
                     "old_host_id": ASCS_HOST,
                     "new_host_id": ERS_HOST,
-                    "instance_hostname": "sapha1as",
                 },
             )
         ]
@@ -186,7 +209,7 @@ class TestInstanceChanges:
         assert when(sap_system, "RegisterApplicationInstance", failover) == []
 
     def test_an_absent_instance_that_moves_comes_back_present(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         when(sap_system, "MarkApplicationInstanceAbsent", {**key(instances["ascs"]), "absent_at": AT})
         failover = {**instances["ascs"], "host_id": ERS_HOST}
         assert types(when(sap_system, "RegisterApplicationInstance", failover)) == [
@@ -195,12 +218,12 @@ class TestInstanceChanges:
         ]
 
     def test_a_non_clustered_instance_on_another_host_is_another_instance(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         elsewhere = {**instances["pas"], "host_id": ERS_HOST}
         assert types(when(sap_system, "RegisterApplicationInstance", elsewhere)) == ["ApplicationInstanceRegistered"]
 
     def test_ensa_version_change_updates_the_system_no_ensa_instances_do_not(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         assert when(sap_system, "RegisterApplicationInstance", instances["aas"])[-1][0] == (
             "ApplicationInstanceRegistered"
         )
@@ -208,7 +231,7 @@ class TestInstanceChanges:
         assert events == [("SapSystemUpdated", {"sap_system_id": SAP_SYSTEM_ID, "ensa_version": "ensa1"})]
 
     def test_absent_then_present(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         payload = {**key(instances["pas"]), "absent_at": AT}
         assert when(sap_system, "MarkApplicationInstanceAbsent", payload) == [
             ("ApplicationInstanceMarkedAbsent", payload)
@@ -219,7 +242,7 @@ class TestInstanceChanges:
         ]
 
     def test_staleness(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         assert when(sap_system, "MarkApplicationInstanceDataStale", {**key(instances["pas"]), "stale_at": AT}) == [
             ("ApplicationInstanceDataMarkedStale", {**key(instances["pas"]), "stale_at": AT}),
             ("SapSystemDataMarkedStale", {"sap_system_id": SAP_SYSTEM_ID, "stale_at": AT}),
@@ -255,7 +278,7 @@ class TestHealth:
         assert sap_system.health == expected
 
     def test_database_health_updates(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         payload = {"sap_system_id": SAP_SYSTEM_ID, "database_health": "warning"}
         assert when(sap_system, "UpdateDatabaseHealth", payload) == [
             ("SapSystemDatabaseHealthChanged", payload),
@@ -264,7 +287,7 @@ class TestHealth:
         assert when(sap_system, "UpdateDatabaseHealth", payload) == []
 
     def test_database_stale_at_updates(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         payload = {"sap_system_id": SAP_SYSTEM_ID, "database_stale_at": AT}
         assert when(sap_system, "UpdateDatabaseStaleAt", payload) == [("SapSystemDatabaseStaleAtChanged", payload)]
         assert when(sap_system, "UpdateDatabaseStaleAt", payload) == []
@@ -272,7 +295,7 @@ class TestHealth:
         assert when(sap_system, "UpdateDatabaseStaleAt", cleared) == [("SapSystemDatabaseStaleAtChanged", cleared)]
 
     def test_an_invalid_database_health_is_refused(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         payload = {"sap_system_id": SAP_SYSTEM_ID, "database_health": "green"}
         assert rejected(sap_system, "UpdateDatabaseHealth", payload) == "invalid_health"
 
@@ -292,7 +315,7 @@ class TestDeregistration:
         ]
 
     def test_losing_the_message_server_deregisters_the_system(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         events = when(sap_system, "DeregisterApplicationInstance", self.deregister(instances["ascs"]))
         assert events == [
             ("ApplicationInstanceDeregistered", self.deregister(instances["ascs"])),
@@ -300,7 +323,7 @@ class TestDeregistration:
         ]
 
     def test_losing_the_last_abap_instance_deregisters_and_the_last_instance_tombstones(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         assert types(when(sap_system, "DeregisterApplicationInstance", self.deregister(instances["pas"]))) == [
             "ApplicationInstanceDeregistered",
             "SapSystemDeregistered",
@@ -311,20 +334,22 @@ class TestDeregistration:
         ]
 
     def test_a_complete_set_again_restores_the_system(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         when(sap_system, "DeregisterApplicationInstance", self.deregister(instances["pas"]))
-        events = when(sap_system, "RegisterApplicationInstance", instances["pas"])
+        restoring = {**instances["pas"], "tenant": "QAS", "db_host": "10.74.1.99", "database_stale_at": AT}
+        events = when(sap_system, "RegisterApplicationInstance", restoring)
         assert types(events) == ["ApplicationInstanceRegistered", "SapSystemRestored"]
         assert events[1][1] == {
             "sap_system_id": SAP_SYSTEM_ID,
             "health": "passing",
             "database_health": "passing",
-            "tenant": "PRD",
-            "db_host": "10.74.1.12",
+            "tenant": "QAS",
+            "db_host": "10.74.1.99",
+            "database_stale_at": AT,
         }
 
     def test_deregister_and_restore_from_the_database(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         deregistration = {"sap_system_id": SAP_SYSTEM_ID, "deregistered_at": AT}
         assert when(sap_system, "DeregisterSapSystem", deregistration) == [("SapSystemDeregistered", deregistration)]
         assert when(sap_system, "DeregisterSapSystem", deregistration) == []
@@ -336,32 +361,31 @@ class TestDeregistration:
             "ApplicationInstanceMarkedAbsent"
         ]
 
-        events = when(sap_system, "RestoreSapSystem", {"sap_system_id": SAP_SYSTEM_ID, "database_health": "warning"})
+        restore = {
+            "sap_system_id": SAP_SYSTEM_ID,
+            "tenant": "PRD",
+            "db_host": "10.74.1.13",
+            "database_health": "warning",
+            "database_stale_at": None,
+        }
+        events = when(sap_system, "RestoreSapSystem", restore)
+        # The restore keeps the system's own health; the database's moves it in SapSystemHealthChanged.
         assert events == [
-            (
-                "SapSystemRestored",
-                {
-                    "sap_system_id": SAP_SYSTEM_ID,
-                    "tenant": "PRD",
-                    "db_host": "10.74.1.12",
-                    "health": "warning",
-                    "database_health": "warning",
-                },
-            )
+            ("SapSystemRestored", {**restore, "health": "passing"}),
+            ("SapSystemHealthChanged", {"sap_system_id": SAP_SYSTEM_ID, "health": "warning"}),
         ]
-        assert (
-            when(sap_system, "RestoreSapSystem", {"sap_system_id": SAP_SYSTEM_ID, "database_health": "warning"}) == []
-        )
+        assert sap_system.db_host == "10.74.1.13"
+        assert when(sap_system, "RestoreSapSystem", restore) == []
 
     def test_restore_waits_for_a_complete_set_of_instances(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"])
+        sap_system = system_of(instances["pas"], instances["ascs"])
         when(sap_system, "DeregisterApplicationInstance", self.deregister(instances["pas"]))
         assert (
             when(sap_system, "RestoreSapSystem", {"sap_system_id": SAP_SYSTEM_ID, "database_health": "passing"}) == []
         )
 
     def test_removing_the_last_stale_instance_clears_staleness(self, instances):
-        sap_system = system_of(instances["ascs"], instances["pas"], instances["aas"])
+        sap_system = system_of(instances["pas"], instances["ascs"], instances["aas"])
         when(sap_system, "MarkApplicationInstanceDataStale", {**key(instances["aas"]), "stale_at": AT})
         assert types(when(sap_system, "DeregisterApplicationInstance", self.deregister(instances["aas"]))) == [
             "ApplicationInstanceDeregistered",
@@ -370,7 +394,7 @@ class TestDeregistration:
 
 
 def test_state_survives_a_snapshot_round_trip(instances):
-    sap_system = system_of(instances["ascs"], instances["pas"])
+    sap_system = system_of(instances["pas"], instances["ascs"])
     copy = replay(sap_system)
     assert copy.snapshot_state() == sap_system.snapshot_state()
     assert when(copy, "RegisterApplicationInstance", instances["pas"]) == []

@@ -7,7 +7,7 @@ its own online/offline status. Roll-up is replaced by the event store's snapshot
 
 from typing import Any
 
-from apps.eventstore.commands import applies, handles
+from apps.eventstore.commands import applies, event, handles
 from apps.eventstore.store import NewEvent
 from apps.landscape.aggregates.base import Draft, LandscapeAggregate, read, valid_health
 from apps.landscape.aggregates.health import CRITICAL, PASSING, UNKNOWN, worst
@@ -17,6 +17,14 @@ HANA_TYPES = ("hana_scale_up", "hana_scale_out")
 ASCS_ERS = "ascs_ers"
 #: RegisterOnlineClusterHost fields that make the cluster's details (ClusterRegistered/DetailsUpdated).
 INFO_FIELDS = ("name", "type", "state", "provider", "sap_instances", "resources_number", "hosts_number", "details")
+#: What a first report by a node other than the DC (or an offline one) says of the cluster's details.
+UNKNOWN_INFO = {
+    **dict.fromkeys(INFO_FIELDS),
+    "type": UNKNOWN,
+    "provider": UNKNOWN,
+    "state": UNKNOWN,
+    "sap_instances": [],
+}
 #: Discovered sub-health → the event that announces its change.
 DISCOVERED_HEALTH_EVENTS = {
     "replication_health": "ClusterReplicationHealthChanged",
@@ -57,8 +65,14 @@ def discovered_healths(info: dict[str, Any]) -> dict[str, str | None]:
     return {"replication_health": replication, "distributed_health": distributed, "sbd_health": sbd}
 
 
+def cluster_health(replication: str | None, distributed: str | None, sbd: str | None, checks: str | None) -> str:
+    """Worst of the sub-healths; unknown checks or SBD health do not count ("none selected", "no SBD")."""
+    optional = [health for health in (checks, sbd) if health != UNKNOWN]
+    return worst([replication, distributed, *optional])
+
+
 class Cluster(LandscapeAggregate):
-    snapshot_schema = 1
+    snapshot_schema = 2
     kind = "cluster"
 
     def __init__(self, stream_id: str) -> None:
@@ -87,7 +101,10 @@ class Cluster(LandscapeAggregate):
         data = read("RegisterOnlineClusterHost", payload)
         info = {name: data[name] for name in INFO_FIELDS}
         is_dc = bool(data["designated_controller"])
-        draft = self._registered_or_restored(data["cluster_id"], info if is_dc else {"name": data["name"]})
+        if not self.registered:
+            first = info if is_dc else {**UNKNOWN_INFO, "name": data["name"]}
+            return self._register(data["cluster_id"], first, data["host_id"], ONLINE)
+        draft = self._restoring(data["cluster_id"])
         self._report_host(draft, data["host_id"], ONLINE)
         if is_dc:
             if info != draft.state.info:
@@ -98,7 +115,9 @@ class Cluster(LandscapeAggregate):
     @handles("RegisterOfflineClusterHost")
     def register_offline_host(self, payload: dict[str, Any]) -> list[NewEvent]:
         data = read("RegisterOfflineClusterHost", payload)
-        draft = self._registered_or_restored(data["cluster_id"], {"name": data["name"]})
+        if not self.registered:
+            return self._register(data["cluster_id"], {**UNKNOWN_INFO, "name": data["name"]}, data["host_id"], OFFLINE)
+        draft = self._restoring(data["cluster_id"])
         self._report_host(draft, data["host_id"], OFFLINE)
         self._stop_when_all_offline(draft)
         return self._with_health(draft)
@@ -109,7 +128,12 @@ class Cluster(LandscapeAggregate):
         data = read("DeregisterClusterHost", payload)
         if data["host_id"] not in self.hosts:
             return []
-        draft = Draft(self).emit("HostRemovedFromCluster", cluster_id=self.cluster_id, host_id=data["host_id"])
+        draft = Draft(self).emit(
+            "HostRemovedFromCluster",
+            cluster_id=self.cluster_id,
+            host_id=data["host_id"],
+            deregistered_at=data["deregistered_at"],
+        )
         self._clear_cluster_staleness(draft)
         if not draft.state.hosts:
             draft.emit("ClusterDeregistered", cluster_id=self.cluster_id, deregistered_at=data["deregistered_at"])
@@ -151,14 +175,24 @@ class Cluster(LandscapeAggregate):
 
     # --- rules shared by the decisions -----------------------------------------------------------
 
-    def _registered_or_restored(self, cluster_id: str, info: dict[str, Any]) -> Draft["Cluster"]:
-        """The first message from any node registers the cluster; one after deregistration restores it."""
+    @staticmethod
+    def _register(cluster_id: str, info: dict[str, Any], host_id: str, status: str) -> list[NewEvent]:
+        """The first message from any node registers the cluster with its healths (DC) or unknown details."""
+        health_details = {**discovered_healths(info), "checks_health": UNKNOWN}
+        health = cluster_health(**{name.removesuffix("_health"): h for name, h in health_details.items()})
+        return [
+            NewEvent(
+                "ClusterRegistered",
+                {"cluster_id": cluster_id, **info, "health": health, "health_details": health_details},
+            ),
+            event("HostAddedToCluster", cluster_id=cluster_id, host_id=host_id, cluster_host_status=status),
+        ]
+
+    def _restoring(self, cluster_id: str) -> Draft["Cluster"]:
+        """A report after the cluster was deregistered restores it."""
         draft = Draft(self)
-        if not self.registered:
-            registered_info = {name: info.get(name) for name in INFO_FIELDS}
-            draft.emit("ClusterRegistered", cluster_id=cluster_id, **registered_info)
-        elif self.deregistered_at is not None:
-            draft.emit("ClusterRestored", cluster_id=self.cluster_id)
+        if self.deregistered_at is not None:
+            draft.emit("ClusterRestored", cluster_id=cluster_id)
         return draft
 
     def _report_host(self, draft: Draft["Cluster"], host_id: str, status: str) -> None:
@@ -195,10 +229,10 @@ class Cluster(LandscapeAggregate):
 
     @staticmethod
     def _with_health(draft: Draft["Cluster"]) -> list[NewEvent]:
-        """Cluster health: worst of the sub-healths; unknown checks or SBD health do not count."""
         state = draft.state
-        optional = [h for h in (state.checks_health, state.sbd_health) if h != UNKNOWN]
-        health = worst([state.replication_health, state.distributed_health, *optional])
+        health = cluster_health(
+            state.replication_health, state.distributed_health, state.sbd_health, state.checks_health
+        )
         if health != state.health:
             draft.emit("ClusterHealthChanged", cluster_id=state.cluster_id, health=health)
         return draft.events
@@ -209,6 +243,10 @@ class Cluster(LandscapeAggregate):
     def _registered(self, data: dict[str, Any]) -> None:
         self.cluster_id = data["cluster_id"]
         self.info = {name: data.get(name) for name in INFO_FIELDS}
+        self.health = data["health"]
+        health_details = data["health_details"] or {}
+        for name in (*DISCOVERED_HEALTH_EVENTS, "checks_health"):
+            setattr(self, name, health_details.get(name))
 
     @applies("ClusterDetailsUpdated")
     def _details_updated(self, data: dict[str, Any]) -> None:

@@ -29,8 +29,13 @@ SR_FIELDS = (
 )
 
 
+def _by_name(tenants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tenants compare as a set: the agent may list them in any order."""
+    return sorted(tenants, key=lambda tenant: str(tenant.get("name")))
+
+
 class Database(LandscapeAggregate):
-    snapshot_schema = 1
+    snapshot_schema = 2
     kind = "database"
 
     def __init__(self, stream_id: str) -> None:
@@ -60,31 +65,15 @@ class Database(LandscapeAggregate):
         database_id, host_id, number = data["database_id"], data["host_id"], data["instance_number"]
         health = from_dispstatus(data["dispstatus"])
         secondary = data["system_replication"] == SECONDARY
-        draft = Draft(self)
-        if not self.registered or self.deregistered_at is not None:
-            if secondary:
-                raise CommandRejected(
-                    "database_not_registered", "A system replication secondary cannot register its database."
-                )
-            if not self.registered:
-                draft.emit(
-                    "DatabaseRegistered",
-                    database_id=database_id,
-                    sid=data["sid"],
-                    tenants=data["tenants"] or [],
-                    health=health,
-                )
-            else:
-                draft.emit("DatabaseRestored", database_id=database_id)
-        database_id = draft.state.database_id
-        # The primary's tenant list is authoritative; a replica's view must not flip it back and forth.
-        if data["tenants"] is not None and not secondary and data["tenants"] != draft.state.tenants:
-            draft.emit(
-                "DatabaseTenantsUpdated",
-                database_id=database_id,
-                tenants=data["tenants"],
-                previous_tenants=draft.state.tenants,
+        restoring = self.registered and self.deregistered_at is not None
+        if (not self.registered or restoring) and secondary:
+            raise CommandRejected(
+                "database_not_registered", "A system replication secondary cannot register its database."
             )
+        draft = Draft(self)
+        if not self.registered:
+            draft.emit("DatabaseRegistered", database_id=database_id, sid=data["sid"], health=health)
+        database_id = draft.state.database_id
         key = {"database_id": database_id, "host_id": host_id, "instance_number": number}
         replication = {name: data[name] for name in SR_FIELDS}
         existing = draft.state.instance(host_id, number)
@@ -102,7 +91,16 @@ class Database(LandscapeAggregate):
             if existing["stale_at"] is not None:
                 draft.emit("DatabaseInstanceDataMarkedInSync", **key)
                 self._clear_staleness(draft)
-        return self._with_health(draft)
+        if restoring:
+            draft.emit("DatabaseRestored", database_id=database_id, health=health)
+        self._with_health(draft)
+        # The primary's tenant list is authoritative; a replica's view must not flip it back and forth.
+        tenants = data["tenants"]
+        if tenants is not None and not secondary and _by_name(tenants) != _by_name(draft.state.tenants):
+            draft.emit(
+                "DatabaseTenantsUpdated", database_id=database_id, tenants=tenants, previous_tenants=draft.state.tenants
+            )
+        return draft.events
 
     @handles("MarkDatabaseInstanceAbsent")
     def mark_instance_absent(self, payload: dict[str, Any]) -> list[NewEvent]:
@@ -180,12 +178,13 @@ class Database(LandscapeAggregate):
 
     @applies("DatabaseRegistered")
     def _registered(self, data: dict[str, Any]) -> None:
-        self.database_id, self.sid = data["database_id"], data["sid"]
-        self.tenants, self.health = data["tenants"], data["health"]
+        self.database_id, self.sid, self.health = data["database_id"], data["sid"], data["health"]
 
     @applies("DatabaseRestored")
     def _restored(self, data: dict[str, Any]) -> None:
         self.deregistered_at = None
+        if data["health"] is not None:
+            self.health = data["health"]
 
     @applies("DatabaseTenantsUpdated")
     def _tenants_updated(self, data: dict[str, Any]) -> None:

@@ -1,8 +1,9 @@
 """Host: one per agent (stream ``host-<host_id>``), spec §4.1.
 
-Not implemented: the SUSE Manager software-updates part (SoftwareUpdatesDiscovery* events and
-CompleteSoftwareUpdatesDiscovery); there is no SUSE Manager here, so the host health is the worst of
-checks and saptune only. Roll-up is replaced by the event store's snapshots.
+Software updates: a host with a fully qualified domain name is looked up in SUSE Multi-Linux Manager
+(SoftwareUpdatesDiscoveryRequested, when the name appears or changes); whoever asks it completes the
+discovery with a health (CompleteSoftwareUpdatesDiscovery), which counts in the host's health until
+the discovery is cleared. Roll-up is replaced by the event store's snapshots.
 """
 
 import re
@@ -11,14 +12,17 @@ from typing import Any
 from apps.eventstore.commands import CommandRejected, applies, event, handles
 from apps.eventstore.store import NewEvent
 from apps.landscape.aggregates.base import Draft, LandscapeAggregate, read, valid_health
-from apps.landscape.aggregates.health import CRITICAL, PASSING, UNKNOWN, WARNING, worst_known
+from apps.landscape.aggregates.health import CRITICAL, PASSING, UNKNOWN, WARNING, worst
 from apps.landscape.commands import COMMANDS
 
-#: RegisterHost fields kept as the host's details (everything but the id).
-DETAIL_FIELDS = tuple(name for name in COMMANDS["RegisterHost"].fields if name != "host_id")
-SAPTUNE_FIELDS = ("saptune_installed", "package_version", "status")
+#: RegisterHost fields kept as the host's details: the netmasks are already in the ip_addresses ("a.b.c.d/nn").
+DETAIL_FIELDS = tuple(name for name in COMMANDS["RegisterHost"].fields if name not in ("host_id", "netmasks"))
+#: A restore compares the details without the boot time: a host coming back has usually been rebooted.
+RESTORE_FIELDS = tuple(name for name in DETAIL_FIELDS if name != "last_boot_timestamp")
 MIN_SAPTUNE_VERSION = (3, 1, 0)
 _TUNING_HEALTH = {"compliant": PASSING, "not tuned": WARNING, "not compliant": CRITICAL}
+#: Software updates health before any discovery completed (or after it was cleared): not counted.
+NOT_SET = "not_set"
 
 
 def _version(text: str | None) -> tuple[int, ...]:
@@ -27,18 +31,26 @@ def _version(text: str | None) -> tuple[int, ...]:
     return tuple(int(part) for part in match.group().split(".")) if match else ()
 
 
-def saptune_health(saptune: dict[str, Any], sap_running: bool) -> str:
+def saptune_health(status: dict[str, Any] | None, sap_running: bool) -> str:
     """Saptune only matters on a host that runs SAP; then it must be a recent saptune, tuned."""
     if not sap_running:
         return PASSING
-    if not saptune["saptune_installed"] or _version(saptune["package_version"]) < MIN_SAPTUNE_VERSION:
+    if status is None or _version(status.get("package_version")) < MIN_SAPTUNE_VERSION:
         return WARNING
-    tuning_state = (saptune["status"] or {}).get("tuning_state")
-    return _TUNING_HEALTH.get(tuning_state, UNKNOWN)
+    return _TUNING_HEALTH.get(status.get("tuning_state"), UNKNOWN)
+
+
+def host_health(checks_health: str | None, saptune_health: str | None, software_updates_health: str) -> str:
+    """Worst of the sub-healths; checks and saptune count once known, software updates once discovered
+    (an unknown discovery, SUSE Multi-Linux Manager not answering, counts as unknown)."""
+    known = [health for health in (checks_health, saptune_health) if health not in (None, UNKNOWN)]
+    if software_updates_health != NOT_SET:
+        known.append(software_updates_health)
+    return worst(known)
 
 
 class Host(LandscapeAggregate):
-    snapshot_schema = 1
+    snapshot_schema = 2
     kind = "host"
 
     def __init__(self, stream_id: str) -> None:
@@ -49,8 +61,9 @@ class Host(LandscapeAggregate):
         self.provider: str | None = None
         self.provider_data: Any = None
         self.subscriptions: list[dict[str, Any]] = []
-        self.saptune: dict[str, Any] | None = None
+        self.saptune_status: dict[str, Any] | None = None
         self.saptune_health: str | None = None
+        self.software_updates_health = NOT_SET
         self.selected_checks: list[str] = []
         self.checks_health: str | None = None
         self.health = UNKNOWN
@@ -66,15 +79,32 @@ class Host(LandscapeAggregate):
     def register(self, payload: dict[str, Any]) -> list[NewEvent]:
         data = read("RegisterHost", payload)
         details = {name: data[name] for name in DETAIL_FIELDS}
-        host_id = data["host_id"]
+        host_id, fqdn = data["host_id"], data["fully_qualified_domain_name"]
         if not self.registered:
-            return [event("HostRegistered", host_id=host_id, **details, heartbeat=UNKNOWN)]
+            registered = event("HostRegistered", host_id=host_id, **details, heartbeat=UNKNOWN, health=UNKNOWN)
+            return [registered, *self._software_updates_discovery(host_id, None, fqdn)]
         draft = Draft(self)
         if self.deregistered_at is not None:
             draft.emit("HostRestored", host_id=host_id)
-        if details != self.details:
-            draft.emit("HostDetailsUpdated", host_id=host_id, **details)
-        return draft.events
+            if any(details[name] != self.details.get(name) for name in RESTORE_FIELDS):
+                draft.emit("HostDetailsUpdated", host_id=host_id, **details)
+            return [*draft.events, *self._software_updates_discovery(host_id, None, fqdn)]
+        if details == self.details:
+            return []
+        draft.emit("HostDetailsUpdated", host_id=host_id, **details)
+        return [
+            *draft.events,
+            *self._software_updates_discovery(host_id, self.details.get("fully_qualified_domain_name"), fqdn),
+        ]
+
+    @staticmethod
+    def _software_updates_discovery(host_id: str, old_fqdn: str | None, new_fqdn: str | None) -> list[NewEvent]:
+        """A new name is looked up in SUSE Multi-Linux Manager; a host that lost its name has nothing to look up."""
+        if new_fqdn == old_fqdn:
+            return []
+        if new_fqdn is None:
+            return [event("SoftwareUpdatesDiscoveryCleared", host_id=host_id)]
+        return [event("SoftwareUpdatesDiscoveryRequested", host_id=host_id, fully_qualified_domain_name=new_fqdn)]
 
     @handles("UpdateHeartbeat")
     def update_heartbeat(self, payload: dict[str, Any]) -> list[NewEvent]:
@@ -109,13 +139,19 @@ class Host(LandscapeAggregate):
 
     @handles("UpdateSaptuneStatus")
     def update_saptune_status(self, payload: dict[str, Any]) -> list[NewEvent]:
+        """An installed saptune that reports no status is known by its version only."""
         self.require_registered()
         data = read("UpdateSaptuneStatus", payload)
-        saptune = {name: data[name] for name in SAPTUNE_FIELDS}
+        status = data["status"]
+        if status is None and data["saptune_installed"]:
+            status = {"package_version": data["package_version"]}
+            unchanged = (self.saptune_status or {}).get("package_version") == data["package_version"]
+        else:
+            unchanged = status == self.saptune_status
         draft = Draft(self)
-        if saptune != self.saptune:
-            draft.emit("SaptuneStatusUpdated", host_id=self.host_id, **saptune)
-        health = saptune_health(saptune, bool(data["sap_running"]))
+        if not unchanged:
+            draft.emit("SaptuneStatusUpdated", host_id=self.host_id, status=status)
+        health = saptune_health(draft.state.saptune_status, bool(data["sap_running"]))
         if health != self.saptune_health:
             draft.emit("HostSaptuneHealthChanged", host_id=self.host_id, saptune_health=health)
         return self._with_health(draft)
@@ -151,14 +187,32 @@ class Host(LandscapeAggregate):
         self.require_registered()
         deregistered_at = read("DeregisterHost", payload)["deregistered_at"]
         return [
+            event("SoftwareUpdatesDiscoveryCleared", host_id=self.host_id),
             event("HostDeregistered", host_id=self.host_id, deregistered_at=deregistered_at),
             event("HostTombstoned", host_id=self.host_id),
         ]
 
+    @handles("CompleteSoftwareUpdatesDiscovery")
+    def complete_software_updates_discovery(self, payload: dict[str, Any]) -> list[NewEvent]:
+        self.require_registered()
+        health = valid_health(read("CompleteSoftwareUpdatesDiscovery", payload)["health"])
+        draft = Draft(self)
+        if health != self.software_updates_health:
+            draft.emit("SoftwareUpdatesHealthChanged", host_id=self.host_id, health=health)
+        return self._with_health(draft)
+
+    @handles("ClearSoftwareUpdatesDiscovery")
+    def clear_software_updates_discovery(self, payload: dict[str, Any]) -> list[NewEvent]:
+        self.require_registered()
+        if self.software_updates_health == NOT_SET:
+            return []
+        return self._with_health(Draft(self).emit("SoftwareUpdatesDiscoveryCleared", host_id=self.host_id))
+
     def _with_health(self, draft: Draft["Host"]) -> list[NewEvent]:
         """Append HostHealthChanged when the decided sub-healths move the overall health."""
-        health = worst_known([draft.state.checks_health, draft.state.saptune_health])
-        if health != draft.state.health:
+        state = draft.state
+        health = host_health(state.checks_health, state.saptune_health, state.software_updates_health)
+        if health != state.health:
             draft.emit("HostHealthChanged", host_id=self.host_id, health=health)
         return draft.events
 
@@ -169,6 +223,7 @@ class Host(LandscapeAggregate):
         self.host_id = data["host_id"]
         self.details = {name: data.get(name) for name in DETAIL_FIELDS}
         self.heartbeat = data["heartbeat"]
+        self.health = data["health"]
 
     @applies("HostDetailsUpdated")
     def _details_updated(self, data: dict[str, Any]) -> None:
@@ -197,7 +252,7 @@ class Host(LandscapeAggregate):
 
     @applies("SaptuneStatusUpdated")
     def _saptune_updated(self, data: dict[str, Any]) -> None:
-        self.saptune = {name: data.get(name) for name in SAPTUNE_FIELDS}
+        self.saptune_status = data["status"]
 
     @applies("HostSaptuneHealthChanged")
     def _saptune_health_changed(self, data: dict[str, Any]) -> None:
@@ -210,6 +265,14 @@ class Host(LandscapeAggregate):
     @applies("HostChecksHealthChanged")
     def _checks_health_changed(self, data: dict[str, Any]) -> None:
         self.checks_health = data["checks_health"]
+
+    @applies("SoftwareUpdatesHealthChanged")
+    def _software_updates_health_changed(self, data: dict[str, Any]) -> None:
+        self.software_updates_health = data["health"]
+
+    @applies("SoftwareUpdatesDiscoveryCleared")
+    def _software_updates_cleared(self, data: dict[str, Any]) -> None:
+        self.software_updates_health = NOT_SET
 
     @applies("HostHealthChanged")
     def _health_changed(self, data: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from apps.eventstore.store import NewEvent
 from apps.landscape.aggregates.base import Draft, LandscapeAggregate, read, valid_health
 from apps.landscape.aggregates.health import UNKNOWN, from_dispstatus, worst
 
-INSTANCE_FIELDS = ("instance_hostname", "features", "http_port", "https_port", "start_priority", "clustered")
+INSTANCE_FIELDS = ("instance_hostname", "features", "http_port", "https_port", "start_priority")
 SYSTEM_FIELDS = ("sid", "tenant", "db_host", "database_id")
 NO_ENSA = "no_ensa"
 
@@ -29,7 +29,7 @@ def is_complete(instances: list[dict[str, Any]]) -> bool:
 
 
 class SapSystem(LandscapeAggregate):
-    snapshot_schema = 1
+    snapshot_schema = 2
     kind = "sap_system"
 
     def __init__(self, stream_id: str) -> None:
@@ -76,20 +76,11 @@ class SapSystem(LandscapeAggregate):
                 instance_number=number,
                 old_host_id=moved_from["host_id"],
                 new_host_id=host_id,
-                instance_hostname=data["instance_hostname"],
             )
             existing = draft.state.instance(host_id, number)
         if existing is None:
             instance = {name: data[name] for name in INSTANCE_FIELDS}
-            system = {name: data[name] for name in SYSTEM_FIELDS}
-            draft.emit(
-                "ApplicationInstanceRegistered",
-                **key,
-                **system,
-                **instance,
-                health=health,
-                ensa_version=data["ensa_version"],
-            )
+            draft.emit("ApplicationInstanceRegistered", **key, sid=data["sid"], **instance, health=health)
         else:
             if existing["health"] != health:
                 draft.emit("ApplicationInstanceStatusChanged", **key, health=health)
@@ -160,17 +151,19 @@ class SapSystem(LandscapeAggregate):
             raise CommandRejected("sap_system_not_registered", "The SAP system is not registered.")
         if self.deregistered_at is None or not is_complete(self.instances):
             return []
-        database_health = valid_health(read("RestoreSapSystem", payload)["database_health"])
+        data = read("RestoreSapSystem", payload)
+        database_health = valid_health(data["database_health"])
         draft = Draft(self)
         draft.emit(
             "SapSystemRestored",
             sap_system_id=self.sap_system_id,
-            tenant=self.tenant,
-            db_host=self.db_host,
-            health=self._health_of(self.instances, database_health),
+            tenant=data["tenant"],
+            db_host=data["db_host"],
+            health=self.health,
             database_health=database_health,
+            database_stale_at=data["database_stale_at"],
         )
-        return draft.events
+        return self._with_health(draft)
 
     @handles("UpdateDatabaseHealth")
     def update_database_health(self, payload: dict[str, Any]) -> list[NewEvent]:
@@ -209,25 +202,28 @@ class SapSystem(LandscapeAggregate):
         )
 
     def _register_or_restore(self, draft: Draft["SapSystem"], data: dict[str, Any]) -> None:
+        """The command that completes the system says which tenant, database and ENSA version it has."""
         state = draft.state
         if not is_complete(state.instances) or (state.registered and state.deregistered_at is None):
             return
-        database_health = data["database_health"]
         system = {
             "sap_system_id": state.sap_system_id,
-            "health": self._health_of(state.instances, database_health),
-            "database_health": database_health,
+            "tenant": data["tenant"],
+            "db_host": data["db_host"],
+            "database_health": data["database_health"],
+            "database_stale_at": data["database_stale_at"],
         }
         if not state.registered:
             draft.emit(
                 "SapSystemRegistered",
                 **system,
-                **{name: getattr(state, name) for name in SYSTEM_FIELDS},
-                ensa_version=state.ensa_version,
-                database_stale_at=data["database_stale_at"],
+                sid=data["sid"],
+                database_id=data["database_id"],
+                health=self._health_of(state.instances, data["database_health"]),
+                ensa_version=data["ensa_version"] or NO_ENSA,
             )
         else:
-            draft.emit("SapSystemRestored", **system, tenant=state.tenant, db_host=state.db_host)
+            draft.emit("SapSystemRestored", **system, health=from_dispstatus(data["dispstatus"]))
 
     def _existing(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.sap_system_id is None:
@@ -276,11 +272,7 @@ class SapSystem(LandscapeAggregate):
     @applies("ApplicationInstanceRegistered")
     def _instance_registered(self, data: dict[str, Any]) -> None:
         if self.sap_system_id is None:
-            self.sap_system_id = data["sap_system_id"]
-            for name in SYSTEM_FIELDS:
-                setattr(self, name, data.get(name))
-        if data.get("ensa_version") not in (None, NO_ENSA) and not self.system_registered:
-            self.ensa_version = data["ensa_version"]
+            self.sap_system_id, self.sid = data["sap_system_id"], data["sid"]
         instance = {name: data.get(name) for name in ("host_id", "instance_number", *INSTANCE_FIELDS, "health")}
         self.instances = [*self.instances, {**instance, "absent_at": None, "stale_at": None}]
 
@@ -289,7 +281,6 @@ class SapSystem(LandscapeAggregate):
         self._replace(
             {"host_id": data["old_host_id"], "instance_number": data["instance_number"]},
             host_id=data["new_host_id"],
-            instance_hostname=data["instance_hostname"],
         )
 
     @applies("ApplicationInstanceStatusChanged")
@@ -328,13 +319,15 @@ class SapSystem(LandscapeAggregate):
     @applies("SapSystemRegistered")
     def _registered(self, data: dict[str, Any]) -> None:
         self.system_registered = True
-        self.health, self.database_health = data["health"], data["database_health"]
-        self.database_stale_at = data.get("database_stale_at")
+        # .get: registrations recorded before database_stale_at existed lack it.
+        for name in (*SYSTEM_FIELDS, "ensa_version", "health", "database_health", "database_stale_at"):
+            setattr(self, name, data.get(name))
 
     @applies("SapSystemRestored")
     def _restored(self, data: dict[str, Any]) -> None:
         self.deregistered_at = None
-        self.health, self.database_health = data["health"], data["database_health"]
+        for name in ("tenant", "db_host", "health", "database_health", "database_stale_at"):
+            setattr(self, name, data[name])
 
     @applies("SapSystemUpdated")
     def _updated(self, data: dict[str, Any]) -> None:
