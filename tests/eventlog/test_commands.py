@@ -67,7 +67,7 @@ def test_a_dead_hosts_deregistration_over_rest_cascades_under_one_causal_tree(
     (requested,) = request["children"]
     assert requested["type"] == "HostDeregistrationRequested"
     cascade = {child["type"]: [e["type"] for e in child["children"]] for child in requested["children"]}
-    assert cascade["DeregisterHost"] == ["HostDeregistered", "HostTombstoned"]
+    assert cascade["DeregisterHost"] == ["SoftwareUpdatesDiscoveryCleared", "HostDeregistered", "HostTombstoned"]
     assert cascade["DeregisterClusterHost"][0] == "HostRemovedFromCluster"
     assert cascade["DeregisterDatabaseInstance"][0] == "DatabaseInstanceDeregistered"
 
