@@ -8,9 +8,11 @@ from collections.abc import Callable
 from uuid import UUID
 
 from apps.core.api import ApplicationError
-from apps.eventstore.commands import public_command
+from apps.eventstore.commands import dispatch, public_command
 from apps.eventstore.store import RecordedEvent
 from apps.landscape import checks, services
+from apps.landscape.aggregates.health import HEALTHS
+from apps.landscape.commands import build
 
 CHECK_SELECTION = {
     "type": "object",
@@ -60,3 +62,25 @@ for _command_type, _kind in (("SelectChecks", checks.CLUSTER), ("SelectHostCheck
 )
 def request_host_deregistration(target: str, payload: dict, *, command_id: UUID, actor: str) -> list[RecordedEvent]:
     return services.host_deregistration_request(host=_id(target, "host"), actor=actor, command_id=command_id)
+
+
+@public_command(
+    "CompleteSoftwareUpdatesDiscovery",
+    title="Report a host's software updates",
+    target="host id",
+    description="What SUSE Multi-Linux Manager's relevant patches make of a host: critical with a security "
+    "advisory, warning with only bug fixes or enhancements, passing with none, unknown when the lookup "
+    "failed (answers SoftwareUpdatesDiscoveryRequested); it counts in the host's health.",
+    payload_schema={
+        "type": "object",
+        "properties": {"health": {"enum": list(HEALTHS)}},
+        "required": ["health"],
+        "additionalProperties": False,
+    },
+)
+def complete_software_updates_discovery(
+    target: str, payload: dict, *, command_id: UUID, actor: str
+) -> list[RecordedEvent]:
+    host_id = str(_id(target, "host"))
+    payload = {"host_id": host_id, "health": payload["health"]}
+    return dispatch(build("CompleteSoftwareUpdatesDiscovery", payload, actor=actor, command_id=command_id))
