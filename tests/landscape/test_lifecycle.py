@@ -146,6 +146,27 @@ def test_deregistering_a_dead_host_cascades(client, admin_client, agent_key, clu
     assert admin_client.get("/api/v1/databases").json()["results"] == []
 
 
+def test_a_database_back_restores_its_sap_system_with_the_systems_tenant_and_address(
+    client, admin_client, agent_key, clustered_db_host, shared_dir
+):
+    stop_beating(DB_HOST)
+    services.heartbeats_check()
+    settle()
+    admin_client.delete(f"/api/v1/hosts/{DB_HOST}")
+    settle()
+    assert SapSystem.objects.get(id=clustered_db_host).deregistered_at is not None
+
+    post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", DB_ADDRESS))
+    post(client, agent_key, load(shared_dir, "web/sap_system_discovery_database.json"))
+    settle()
+
+    assert "DatabaseRestored" in types(f"database-{HANA_DATABASE}")
+    (restored,) = [e for e in store.read_stream(f"sap_system-{clustered_db_host}") if e.type == "SapSystemRestored"]
+    assert (restored.data["tenant"], restored.data["db_host"]) == ("PRD", DB_ADDRESS)
+    assert restored.data["database_stale_at"] is None
+    assert SapSystem.objects.get(id=clustered_db_host).deregistered_at is None
+
+
 def test_a_deregistered_host_comes_back_with_its_next_discovery(
     client, admin_client, agent_key, clustered_db_host, shared_dir
 ):
