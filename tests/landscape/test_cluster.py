@@ -68,14 +68,16 @@ class TestRegistration:
         assert registered["name"] == "hana_cluster"
         assert registered["details"]["sr_health_state"] == "4"
         assert registered["health"] == "passing"
+        # Upstream's defaults: what does not apply to a HANA cluster (distributed health) reads unknown.
         assert registered["health_details"] == {
             "replication_health": "passing",
-            "distributed_health": None,
+            "distributed_health": "unknown",
             "sbd_health": "passing",
             "checks_health": "unknown",
         }
         assert events[1][1] == {"cluster_id": CLUSTER_ID, "host_id": NODE1, "cluster_host_status": "online"}
         assert (cluster.health, cluster.replication_health, cluster.sbd_health) == ("passing", "passing", "passing")
+        assert cluster.distributed_health is None  # it does not weigh in a HANA cluster's health
 
     def test_the_same_discovery_twice_emits_nothing(self, dc_payload):
         cluster = cluster_of(("RegisterOnlineClusterHost", dc_payload))
@@ -268,6 +270,7 @@ class TestClusterHealth:
                 {
                     "cluster_id": CLUSTER_ID,
                     "name": "hana_cluster",
+                    "type": "hana_scale_up",
                     "health": "unknown",
                     "health_details": {"replication_health": replication, "sbd_health": sbd},
                 },

@@ -177,9 +177,13 @@ class Cluster(LandscapeAggregate):
 
     @staticmethod
     def _register(cluster_id: str, info: dict[str, Any], host_id: str, status: str) -> list[NewEvent]:
-        """The first message from any node registers the cluster with its healths (DC) or unknown details."""
-        health_details = {**discovered_healths(info), "checks_health": UNKNOWN}
-        health = cluster_health(**{name.removesuffix("_health"): h for name, h in health_details.items()})
+        """The first message from any node registers the cluster with its healths (DC) or unknown details.
+
+        As upstream, a sub-health that does not apply to the cluster's type reads unknown in the event.
+        """
+        discovered = discovered_healths(info)
+        health = cluster_health(**{name.removesuffix("_health"): h for name, h in discovered.items()}, checks=UNKNOWN)
+        health_details = {**{name: h or UNKNOWN for name, h in discovered.items()}, "checks_health": UNKNOWN}
         return [
             NewEvent(
                 "ClusterRegistered",
@@ -245,8 +249,10 @@ class Cluster(LandscapeAggregate):
         self.info = {name: data.get(name) for name in INFO_FIELDS}
         self.health = data["health"]
         health_details = data["health_details"] or {}
-        for name in (*DISCOVERED_HEALTH_EVENTS, "checks_health"):
-            setattr(self, name, health_details.get(name))
+        # Sub-healths that do not apply to the cluster's type stay None: they never weigh in its health.
+        for name, discovered in discovered_healths(self.info).items():
+            setattr(self, name, None if discovered is None else health_details.get(name))
+        self.checks_health = health_details.get("checks_health")
 
     @applies("ClusterDetailsUpdated")
     def _details_updated(self, data: dict[str, Any]) -> None:
