@@ -251,7 +251,6 @@ COMMANDS: dict[str, CommandSpec] = {
             "tenant": "the system's tenant",
             "db_host": "the system's database address",
             "database_health": "current health of the database",
-            "database_stale_at": "the database's stale_at, None when in sync",
         },
     ),
     "UpdateDatabaseHealth": CommandSpec("sap_system_id", {"sap_system_id": "", "database_health": ""}),

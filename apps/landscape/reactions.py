@@ -159,22 +159,15 @@ def deregister_sap_systems_of_removed_tenants(event: RecordedEvent) -> list[Comm
 @reacts_to("DatabaseRestored")
 def restore_sap_systems(event: RecordedEvent) -> list[Command]:
     database_id = event.data["database_id"]
-    database = Database.objects.filter(id=database_id).values("health", "stale_at").first() or {}
-    stale_at = database.get("stale_at")
+    health = Database.objects.filter(id=database_id).values_list("health", flat=True).first() or "unknown"
     systems = SapSystem.objects.filter(id__in=_sap_systems_of(database_id, deregistered=True)).order_by("id")
     return [
         caused_by(
             event,
             "RestoreSapSystem",
-            {
-                "sap_system_id": str(system.id),
-                "tenant": system.tenant,
-                "db_host": system.db_host,
-                "database_health": database.get("health") or "unknown",
-                "database_stale_at": stale_at.isoformat() if stale_at else None,
-            },
+            {"sap_system_id": str(s.id), "tenant": s.tenant, "db_host": s.db_host, "database_health": health},
         )
-        for system in systems
+        for s in systems
     ]
 
 

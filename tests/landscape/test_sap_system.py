@@ -89,6 +89,13 @@ class TestRegistrationThreshold:
             "database_stale_at": None,
         }
 
+    def test_the_system_starts_with_the_completing_instances_health_then_the_whole_follows(self, instances):
+        sap_system = system_of({**instances["ascs"], "dispstatus": "SAPControl-YELLOW"})
+        events = when(sap_system, "RegisterApplicationInstance", {**instances["pas"], "database_health": "critical"})
+        assert types(events) == ["ApplicationInstanceRegistered", "SapSystemRegistered", "SapSystemHealthChanged"]
+        assert (events[1][1]["health"], events[1][1]["database_health"]) == ("passing", "critical")
+        assert events[2][1] == {"sap_system_id": SAP_SYSTEM_ID, "health": "critical"}
+
     def test_the_system_takes_tenant_database_and_ensa_version_from_the_command_that_completes_it(self, instances):
         """As upstream: the instance events do not carry the system's data; the completing command does."""
         sap_system = system_of(instances["pas"])
@@ -366,12 +373,12 @@ class TestDeregistration:
             "tenant": "PRD",
             "db_host": "10.74.1.13",
             "database_health": "warning",
-            "database_stale_at": None,
         }
         events = when(sap_system, "RestoreSapSystem", restore)
-        # The restore keeps the system's own health; the database's moves it in SapSystemHealthChanged.
+        # The restore keeps the system's own health (a restored database is in sync); the database's
+        # health moves it in SapSystemHealthChanged.
         assert events == [
-            ("SapSystemRestored", {**restore, "health": "passing"}),
+            ("SapSystemRestored", {**restore, "health": "passing", "database_stale_at": None}),
             ("SapSystemHealthChanged", {"sap_system_id": SAP_SYSTEM_ID, "health": "warning"}),
         ]
         assert sap_system.db_host == "10.74.1.13"

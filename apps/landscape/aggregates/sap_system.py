@@ -146,7 +146,8 @@ class SapSystem(LandscapeAggregate):
 
     @handles("RestoreSapSystem")
     def restore(self, payload: dict[str, Any]) -> list[NewEvent]:
-        """The database came back; the system follows if its instances still make it complete."""
+        """The database came back, so it is not stale; the system follows if its instances still make it
+        complete."""
         if not self.registered:
             raise CommandRejected("sap_system_not_registered", "The SAP system is not registered.")
         if self.deregistered_at is None or not is_complete(self.instances):
@@ -161,7 +162,7 @@ class SapSystem(LandscapeAggregate):
             db_host=data["db_host"],
             health=self.health,
             database_health=database_health,
-            database_stale_at=data["database_stale_at"],
+            database_stale_at=None,
         )
         return self._with_health(draft)
 
@@ -202,7 +203,8 @@ class SapSystem(LandscapeAggregate):
         )
 
     def _register_or_restore(self, draft: Draft["SapSystem"], data: dict[str, Any]) -> None:
-        """The command that completes the system says which tenant, database and ENSA version it has."""
+        """The command that completes the system says which tenant, database and ENSA version it has; the
+        system starts with that instance's health, and SapSystemHealthChanged follows with the whole."""
         state = draft.state
         if not is_complete(state.instances) or (state.registered and state.deregistered_at is None):
             return
@@ -219,7 +221,7 @@ class SapSystem(LandscapeAggregate):
                 **system,
                 sid=data["sid"],
                 database_id=data["database_id"],
-                health=self._health_of(state.instances, data["database_health"]),
+                health=from_dispstatus(data["dispstatus"]),
                 ensa_version=data["ensa_version"] or NO_ENSA,
             )
         else:
@@ -250,13 +252,10 @@ class SapSystem(LandscapeAggregate):
             draft.emit("SapSystemDataMarkedInSync", sap_system_id=state.sap_system_id)
 
     @staticmethod
-    def _health_of(instances: list[dict[str, Any]], database_health: str | None) -> str:
+    def _with_health(draft: Draft["SapSystem"]) -> list[NewEvent]:
         """SAP system health: the worst of its instances' healths and its database's."""
-        return worst([*(i["health"] for i in instances), database_health])
-
-    def _with_health(self, draft: Draft["SapSystem"]) -> list[NewEvent]:
         state = draft.state
-        health = self._health_of(state.instances, state.database_health)
+        health = worst([*(i["health"] for i in state.instances), state.database_health])
         if health != state.health:
             draft.emit("SapSystemHealthChanged", sap_system_id=state.sap_system_id, health=health)
         return draft.events
