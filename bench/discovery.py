@@ -5,7 +5,7 @@ Run it with ``DATABASE_URL=postgres://... REDIS_URL=redis://... CELERY_BROKER_UR
 ``DATABASE_URL`` (``BENCH_DB``, default ``junction_bench_discovery``), migrates it, starts the web server
 on 127.0.0.1 (``BENCH_WEB_WORKERS`` workers of ``BENCH_WEB_THREADS`` threads) and one Celery worker
 (which processes the discoveries that changed and runs the subscriptions), then drives it from ``BENCH_CLIENTS`` client
-processes over keep-alive HTTP/1.1 connections. Everything stays on loopback.
+processes over ``BENCH_CLIENT_CONNECTIONS`` keep-alive HTTP/1.1 connections each. Everything stays on loopback.
 
 Each of ``BENCH_AGENTS`` (1000) agents owns a host, a cloud (Azure), a cluster (HANA scale-up, two
 agents per cluster, the even one its designated controller) and a SAP (HANA database) discovery,
@@ -29,6 +29,7 @@ of pending discoveries does not grow over the steady phase.
 """
 
 import copy
+import heapq
 import http.client
 import json
 import multiprocessing
@@ -41,6 +42,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from statistics import quantiles
 
@@ -58,9 +60,10 @@ CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
 HEARTBEAT_PERIOD = float(os.environ.get("BENCH_HEARTBEAT_PERIOD", "5"))
 #: The agent that stops beating halfway through the unchanged phase.
 SILENT_AGENT = 0
-#: Each client process sends over one connection, one request at a time: enough of them to keep the
-#: schedule when a request takes tens of milliseconds.
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+#: Client processes, each sending over ``BENCH_CLIENT_CONNECTIONS`` connections (a thread each, one request
+#: at a time): 64 connections in all keep the schedule while a request takes up to about 100 ms.
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+CLIENT_CONNECTIONS = int(os.environ.get("BENCH_CLIENT_CONNECTIONS", "16"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
 #: Threads per web process: 4, as `make run` starts it (each keeps its database connection).
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
@@ -102,22 +105,53 @@ def _client(
     port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, beats: bool,
     silent: bool, out,
 ) -> None:  # fmt: skip
-    """One load process: its agents' discoveries (and heartbeats) on schedule, over one keep-alive
-    connection. The silent agent stops beating halfway through; its last beat's time is reported."""
+    """One load process: its agents' discoveries (and heartbeats) on schedule, spread over
+    ``CLIENT_CONNECTIONS`` keep-alive connections, each with its own thread, as agents are independent
+    (one connection would hold every agent behind a slow answer). The silent agent stops beating halfway
+    through; its last beat's time is reported."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    results: list[dict] = []
+    threads = [
+        threading.Thread(
+            target=lambda share: results.append(
+                _connection(port, key, share, start, seconds, change_rate, beats, silent)
+            ),
+            args=(agents[n::CLIENT_CONNECTIONS],),
+        )
+        for n in range(CLIENT_CONNECTIONS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    out.put({
+        "sent": sum(r["sent"] for r in results),
+        "errors": sum(r["errors"] for r in results),
+        "latencies": [lat for r in results for lat in r["latencies"]],
+        "max_lag": max(r["max_lag"] for r in results),
+        "finished": max(r["finished"] for r in results),
+        "last_beat": next((r["last_beat"] for r in results if r["last_beat"] is not None), None),
+    })  # fmt: skip
+
+
+def _connection(
+    port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, beats: bool,
+    silent: bool,
+) -> dict:  # fmt: skip
+    """These agents' requests on schedule over one keep-alive connection."""
     bodies = {i: [json.dumps(e).encode() for e in agent_envelopes(i)] for i in agents}
     hosts = {i: agent_envelopes(i)[0] for i in agents}
     rng = random.Random(agents[0] if agents else 0)
     schedule = [(start + rng.random() * PERIOD, i, "discoveries") for i in agents]
     if beats:
         schedule += [(start + rng.random() * HEARTBEAT_PERIOD, i, "heartbeat") for i in agents]
-    schedule.sort()
+    heapq.heapify(schedule)
     headers = {"Content-Type": "application/json", "X-Trento-Apikey": key}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, errors, max_lag, sent, last_beat = [], 0, 0.0, 0, None
     end, silence = start + seconds, start + seconds / 2 if silent else float("inf")
     while schedule and schedule[0][0] < end:
-        due, agent, kind = schedule.pop(0)
+        due, agent, kind = heapq.heappop(schedule)
         if kind == "heartbeat" and agent == SILENT_AGENT and due >= silence:
             continue
         now = time.time()
@@ -145,10 +179,10 @@ def _client(
             sent += 1
         if kind == "heartbeat" and agent == SILENT_AGENT:
             last_beat = time.time()
-        schedule.append((due + (HEARTBEAT_PERIOD if kind == "heartbeat" else PERIOD), agent, kind))
-        schedule.sort()
-    out.put({"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag, "finished": time.time(),
-             "last_beat": last_beat})  # fmt: skip
+        heapq.heappush(schedule, (due + (HEARTBEAT_PERIOD if kind == "heartbeat" else PERIOD), agent, kind))
+    conn.close()
+    return {"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag, "finished": time.time(),
+            "last_beat": last_beat}  # fmt: skip
 
 
 def _drive(
@@ -179,6 +213,20 @@ def _drive(
         # Until the last client finished: a client that fell behind its schedule took longer.
         "seconds": max(r["finished"] for r in results) - start,
     }
+
+
+def _recorded() -> Counter:
+    """How many discoveries of each type were stored and events of each type appended so far."""
+    from django.db.models import Count
+
+    from apps.discovery.models import DiscoveryEvent
+    from apps.eventstore.models import EventRecord
+
+    counts = Counter()
+    for model, field, label in ((DiscoveryEvent, "discovery_type", "stored {}"), (EventRecord, "event_type", "{}")):
+        for row in model.objects.values(field).annotate(n=Count("pk")):
+            counts[label.format(row[field])] = row["n"]
+    return counts
 
 
 def _machine_busy() -> tuple[int, int]:
@@ -353,6 +401,7 @@ def main() -> None:
         print(f"  registered in {registered_in:.0f} s; steady phase …", file=sys.stderr)
         backlog: list[int] = []
         result: dict = {}
+        steady_from = _recorded()
         steady_run = threading.Thread(target=lambda: result.update(_drive(port, key, STEADY_SECONDS, CHANGE_RATE)))
         busy_before = _machine_busy()
         steady_run.start()
@@ -361,6 +410,7 @@ def main() -> None:
             steady_run.join(timeout=5)
         steady = result
         busy, total = (after - before for after, before in zip(_machine_busy(), busy_before, strict=True))
+        steady_work = _recorded() - steady_from
         print("  unchanged phase …", file=sys.stderr)
         cpu_before = cpu_seconds(web.pid)
         result = {}
@@ -380,10 +430,13 @@ def main() -> None:
         print(
             f"\nbench discovery: {AGENTS} agents x 4 discoveries every {PERIOD:.0f} s; web {WEB_WORKERS} "
             f"processes x {WEB_THREADS} threads + 1 Celery worker ({CELERY_CONCURRENCY} processes) on 127.0.0.1, "
-            f"PostgreSQL + Redis; {CLIENTS} client processes; {os.cpu_count()} CPUs shared by all.\n"
+            f"PostgreSQL + Redis; {CLIENTS} client processes x {CLIENT_CONNECTIONS} connections; "
+            f"{os.cpu_count()} CPUs shared by all.\n"
         )
         _print_table(rows, backlog)
         print(f"both CPUs busy {busy / total:.0%} of the steady phase (clients, web, worker, PostgreSQL, Redis)")
+        work = ", ".join(f"{n} {what}" for what, n in steady_work.most_common(10))
+        print(f"recorded during the steady phase: {work or 'nothing'}")
         print(_verdict(steady, backlog))
         print(_heartbeat_verdict(unchanged["last_beat"], heartbeat_samples))
     finally:
