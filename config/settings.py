@@ -345,6 +345,8 @@ EVENTSTORE_SNAPSHOT_EVERY = env.int("EVENTSTORE_SNAPSHOT_EVERY", default=100)
 EVENTSTORE_COMMAND_RETRIES = env.int("EVENTSTORE_COMMAND_RETRIES", default=5)
 
 # --- Event log for outside consumers (GET /api/v1/events, POST /api/v1/commands) ---------------
+#: The longest wait a long poll may ask for (``wait=``, seconds).
+EVENTLOG_MAX_WAIT_SECONDS = env.float("EVENTLOG_MAX_WAIT_SECONDS", default=60)
 #: How often a waiting reader (long poll, Server-Sent Events) looks for new events.
 EVENTLOG_POLL_SECONDS = env.float("EVENTLOG_POLL_SECONDS", default=0.1)
 #: A filtered page looks at no more than this many events, so a reader of rare events still moves on.

@@ -23,10 +23,12 @@ CONFIGURE = """
 from django.contrib.auth.models import User
 from apps.hub.models import EventType, System
 from apps.hub.services import api_key_create
+from apps.eventlog.models import LogAccess
 
 User.objects.create_superuser("fuzz", "fuzz@example.com", "{password}")
 shop = System.objects.create(name="Fuzz shop", role=System.Role.PRODUCER)
 EventType.objects.create(system=shop, name="order placed", identifier="fuzz.order_placed")
+LogAccess.objects.create(system=shop, commands=["SelectChecks", "SelectHostChecks", "RequestHostDeregistration"])
 print(api_key_create(system=shop, name="fuzz")[1])
 """
 
@@ -45,7 +47,9 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     web = subprocess.Popen(
-        web_server_argv(host="127.0.0.1", port=port, workers=2), cwd=REPO_DIR, env={**env, "LOG_LEVEL": "WARNING"},
+        web_server_argv(host="127.0.0.1", port=port, workers=2), cwd=REPO_DIR,
+        # The fuzzer reads the event log too: waits and Server-Sent Events end within a second.
+        env={**env, "LOG_LEVEL": "WARNING", "EVENTLOG_MAX_WAIT_SECONDS": "1", "EVENTLOG_STREAM_SECONDS": "1"},
     )  # fmt: skip
     try:
         _wait_for(f"{base}/healthz")

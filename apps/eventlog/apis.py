@@ -2,6 +2,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -57,10 +58,15 @@ class FeedQuerySerializer(serializers.Serializer):
     correlation_id = serializers.UUIDField(required=False, help_text="Only the events of one correlation.")
     wait = serializers.FloatField(
         min_value=0,
-        max_value=60,
         default=0,
-        help_text="Seconds to wait for a first event when there is none yet (long polling).",
+        help_text="Seconds to wait for a first event when there is none yet (long polling), at most "
+        "EVENTLOG_MAX_WAIT_SECONDS (60).",
     )
+
+    def validate_wait(self, wait: float) -> float:
+        if wait > settings.EVENTLOG_MAX_WAIT_SECONDS:
+            raise serializers.ValidationError(f"Wait at most {settings.EVENTLOG_MAX_WAIT_SECONDS:g} seconds.")
+        return wait
 
 
 class FeedPageSerializer(serializers.Serializer):
