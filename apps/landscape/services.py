@@ -6,8 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Value
-from django.db.models.functions import Greatest
+from django.db import connection
 from django.utils import timezone
 
 from apps.core.api import ApplicationError
@@ -35,6 +34,16 @@ def host_not_found(agent_id: UUID | str) -> ApplicationError:
     return ApplicationError("host_not_found", f"No host {agent_id} is registered.", status_code=404)
 
 
+# Every agent beats every 5 s: the beat is the most frequent request of all, and building its two
+# queries with the ORM cost half of its time. Plain SQL that both databases take (upsert, the later time).
+_HOST_HEARTBEAT = f"SELECT heartbeat FROM {Host._meta.db_table} WHERE id = %s AND deregistered_at IS NULL"
+_BEAT = (
+    f"INSERT INTO {Heartbeat._meta.db_table} (agent_id, timestamp) VALUES (%s, %s) ON CONFLICT (agent_id) DO UPDATE"
+    f" SET timestamp = CASE WHEN excluded.timestamp > {Heartbeat._meta.db_table}.timestamp THEN excluded.timestamp"
+    f" ELSE {Heartbeat._meta.db_table}.timestamp END"
+)
+
+
 def heartbeat_record(*, agent_id: UUID, actor: str, at: datetime | None = None) -> list[RecordedEvent]:
     """Store the beat that arrived ``at`` (now by default); only a host not already passing gets an
     UpdateHeartbeat (a transition).
@@ -43,12 +52,15 @@ def heartbeat_record(*, agent_id: UUID, actor: str, at: datetime | None = None) 
     would expire whenever requests queue for a few seconds, and the flips to critical and back would
     add work to a server already behind. A beat handled after a later one does not move time back.
     """
-    heartbeat = selectors.host_heartbeat(str(agent_id))
-    if heartbeat is None:
-        raise host_not_found(agent_id)
+    agent = Heartbeat._meta.pk.get_db_prep_value(agent_id, connection)
     at = min(at or timezone.now(), timezone.now())
-    if not Heartbeat.objects.filter(agent_id=agent_id).update(timestamp=Greatest("timestamp", Value(at))):
-        Heartbeat.objects.update_or_create(agent_id=agent_id, defaults={"timestamp": at})
+    with connection.cursor() as cursor:
+        cursor.execute(_HOST_HEARTBEAT, [agent])
+        row = cursor.fetchone()
+        if row is None:
+            raise host_not_found(agent_id)
+        cursor.execute(_BEAT, [agent, connection.ops.adapt_datetimefield_value(at)])
+    heartbeat = row[0]
     if heartbeat == PASSING:
         return []
     return dispatch(build("UpdateHeartbeat", {"host_id": host_id(agent_id), "heartbeat": PASSING}, actor=actor))
