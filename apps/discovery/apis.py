@@ -1,5 +1,7 @@
 """The agent-facing API, compatible with the Trento agent (spec §2)."""
 
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
@@ -27,12 +29,16 @@ class AgentApi(APIView):
     authentication_classes = []
     permission_classes = []
 
-    def authenticate_agent(self, request: Request) -> None:
+    @contextmanager
+    def agent_authenticated(self, request: Request, *, read_ahead: Collection[str] = ()) -> Iterator[None]:
+        """Authenticate the agent, then run the block. The failure counters, the key and ``read_ahead`` (what
+        the block will read) come from the shared cache in one round trip: agents call many times a second."""
         key = request.headers.get("X-Trento-Apikey")
         prefix = key and api_key_prefix(key)
-        # The failure counters and the key in one shared-cache round trip: agents call many times a second.
-        with cache_read_ahead([*throttle.cache_keys("agent", request, prefix), *api_key_cache_keys(key or "")]):
+        with cache_read_ahead([*throttle.cache_keys("agent", request, prefix), *api_key_cache_keys(key or ""),
+                               *read_ahead]):  # fmt: skip
             throttle.authenticated("agent", request, prefix, lambda: services.agent_authenticate(key))
+            yield
 
 
 class CollectApi(AgentApi):
@@ -46,8 +52,9 @@ class CollectApi(AgentApi):
         responses={202: OpenApiTypes.OBJECT, **{c: OpenApiResponse(description=d) for c, d in ERRORS.items()}},
     )
     def post(self, request: Request) -> Response:
-        self.authenticate_agent(request)
-        services.discovery_receive(envelope=services.envelope_parse(request.body), body=request.body)
+        digest = services.collect_digest(request.body)
+        with self.agent_authenticated(request, read_ahead=services.collect_cache_keys(digest)):
+            services.discovery_collect(body=request.body, digest=digest)
         return Response({}, status=202)
 
 
@@ -62,8 +69,8 @@ class CollectPreviewApi(AgentApi):
         responses={200: OpenApiTypes.OBJECT, **{c: OpenApiResponse(description=d) for c, d in ERRORS.items()}},
     )
     def post(self, request: Request) -> Response:
-        self.authenticate_agent(request)
-        return Response(services.discovery_preview(envelope=services.envelope_parse(request.body)))
+        with self.agent_authenticated(request):
+            return Response(services.discovery_preview(envelope=services.envelope_parse(request.body)))
 
 
 class HeartbeatApi(AgentApi):
@@ -79,6 +86,6 @@ class HeartbeatApi(AgentApi):
         },
     )
     def post(self, request: Request, agent_id: UUID) -> Response:
-        self.authenticate_agent(request)
-        heartbeat_record(agent_id=agent_id, actor=f"agent {agent_id}", at=arrived_at(request.META))
+        with self.agent_authenticated(request):
+            heartbeat_record(agent_id=agent_id, actor=f"agent {agent_id}", at=arrived_at(request.META))
         return Response(status=204)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.api import ApplicationError, json_body
-from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
+from apps.core.cache import cache_get_many, cache_get_versioned, cache_invalidate, cache_set_versioned
 from apps.discovery.enrichment import enrich
 from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent, LastDiscovery
 from apps.discovery.policies import (
@@ -133,7 +133,50 @@ def payload_hash(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEvent | None:
+def collect_digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def collect_cache_keys(digest: str) -> list[str]:
+    """The shared-cache entries ``discovery_collect`` reads first (for ``cache_read_ahead``)."""
+    return [_known_body_key(digest)]
+
+
+def _known_body_key(digest: str) -> str:
+    """Whose discovery a body is, once it was found identical to its agent's last one: the same bytes
+    are the same envelope, so a repeat is recognised without being parsed and checked again."""
+    return f"discovery:body:{digest}"
+
+
+def discovery_collect(*, body: bytes, digest: str) -> DiscoveryEvent | None:
+    """An agent's collect request: ``discovery_receive`` of its envelope, parsed and checked only when
+    the body is not byte for byte a repeat of its agent's last discovery (parsing is most of a
+    repeat's cost, and agents repeat themselves every few seconds)."""
+    try:
+        known = cache_get_many([_known_body_key(digest)]).get(_known_body_key(digest))
+    except Exception:  # the cache cannot be reached: parse it, as a new body is
+        known = None
+    if known is not None:
+        agent_id, discovery_type = known
+        seen, _ = cache_get_versioned(_seen_key(agent_id, discovery_type), _context_key(agent_id))
+        if seen == digest:
+            return None
+    envelope = envelope_parse(body)
+    discovery = discovery_receive(envelope=envelope, body=body, digest=digest)
+    if discovery is None and known is None:
+        whose = (str(UUID(envelope["agent_id"])), envelope["discovery_type"])
+        try:
+            cache.set(_known_body_key(digest), whose, settings.DISCOVERY_SEEN_SECONDS)
+        except Exception:
+            logger.warning("The shared cache cannot be reached; a repeated discovery is parsed again", exc_info=True)
+    return discovery
+
+
+def _seen_key(agent_id: UUID | str, discovery_type: str) -> str:
+    return f"discovery:seen:{agent_id}:{discovery_type}"
+
+
+def discovery_receive(*, envelope: dict[str, Any], body: bytes, digest: str | None = None) -> DiscoveryEvent | None:
     """Store an accepted envelope and have it processed once committed; None when it is identical to the
     last one processed for the agent and type (nothing more to do).
 
@@ -143,8 +186,8 @@ def discovery_receive(*, envelope: dict[str, Any], body: bytes) -> DiscoveryEven
     context is read to compare fingerprints, and a repeat found identical is cached for the next ones.
     """
     agent_id, discovery_type = UUID(envelope["agent_id"]), envelope["discovery_type"]
-    digest = hashlib.sha256(body).hexdigest()
-    seen_key = f"discovery:seen:{agent_id}:{discovery_type}"
+    digest = digest or collect_digest(body)
+    seen_key = _seen_key(agent_id, discovery_type)
     seen, version = cache_get_versioned(seen_key, _context_key(agent_id))
     if seen == digest:
         return None

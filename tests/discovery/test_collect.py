@@ -91,6 +91,24 @@ def test_an_identical_repeat_is_recognised_from_the_shared_cache_without_a_query
     assert DiscoveryEvent.objects.count() == 1
 
 
+def test_a_byte_for_byte_repeat_is_recognised_without_being_parsed_again(client, agent_key, shared_dir, monkeypatch):
+    from apps.discovery import services
+
+    envelope = load(shared_dir, "web/host_discovery.json")
+    post(client, agent_key, envelope)
+    collect(client, agent_key, envelope)  # identical: remembered with whose it is
+
+    def not_parsed_again(raw_body):
+        raise AssertionError("a repeat was parsed again")
+
+    monkeypatch.setattr(services, "envelope_parse", not_parsed_again)
+    assert collect(client, agent_key, envelope).status_code == 202
+    assert DiscoveryEvent.objects.count() == 1
+    changed = {**envelope, "payload": {**envelope["payload"], "hostname": "renamed"}}
+    with pytest.raises(AssertionError, match="parsed again"):  # new bytes are always parsed
+        collect(client, agent_key, changed)
+
+
 def test_an_identical_discovery_is_evaluated_again_once_what_its_policy_knows_changed(client, agent_key, shared_dir):
     post(client, agent_key, host_envelope(shared_dir, DB_HOST, "vmhana01", "10.74.1.12"))
     saptune = as_agent(load(shared_dir, "web/saptune_discovery.json"), DB_HOST)
