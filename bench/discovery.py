@@ -5,7 +5,8 @@ Run it with ``DATABASE_URL=postgres://... REDIS_URL=redis://... CELERY_BROKER_UR
 ``DATABASE_URL`` (``BENCH_DB``, default ``junction_bench_discovery``), migrates it, starts the web server
 on 127.0.0.1 (``BENCH_WEB_WORKERS`` workers of ``BENCH_WEB_THREADS`` threads) and one Celery worker
 (which processes the discoveries that changed and runs the subscriptions), then drives it from ``BENCH_CLIENTS`` client
-processes over ``BENCH_CLIENT_CONNECTIONS`` keep-alive HTTP/1.1 connections each. Everything stays on loopback.
+processes, each agent an asyncio task on its own schedule (over at most ``BENCH_CLIENT_CONNECTIONS``
+keep-alive HTTP/1.1 connections a process). Everything stays on loopback.
 
 Each of ``BENCH_AGENTS`` (1000) agents owns a host, a cloud (Azure), a cluster (HANA scale-up, two
 agents per cluster, the even one its designated controller) and a SAP (HANA database) discovery,
@@ -28,9 +29,8 @@ expired heartbeats are marked. Phases:
 of pending discoveries does not grow over the steady phase.
 """
 
+import asyncio
 import copy
-import heapq
-import http.client
 import json
 import multiprocessing
 import os
@@ -60,10 +60,10 @@ CHANGE_RATE = float(os.environ.get("BENCH_CHANGE_RATE", "0.02"))
 HEARTBEAT_PERIOD = float(os.environ.get("BENCH_HEARTBEAT_PERIOD", "5"))
 #: The agent that stops beating halfway through the unchanged phase.
 SILENT_AGENT = 0
-#: Client processes, each sending over ``BENCH_CLIENT_CONNECTIONS`` connections (a thread each, one request
-#: at a time): 64 connections in all keep the schedule while a request takes up to about 100 ms.
+#: Client processes, each running its agents as asyncio tasks over at most ``BENCH_CLIENT_CONNECTIONS``
+#: connections: agents send on their own schedules, however long other agents' answers take.
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
-CLIENT_CONNECTIONS = int(os.environ.get("BENCH_CLIENT_CONNECTIONS", "16"))
+CLIENT_CONNECTIONS = int(os.environ.get("BENCH_CLIENT_CONNECTIONS", "128"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
 #: Threads per web process: 4, as `make run` starts it (each keeps its database connection).
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
@@ -105,84 +105,71 @@ def _client(
     port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, beats: bool,
     silent: bool, out,
 ) -> None:  # fmt: skip
-    """One load process: its agents' discoveries (and heartbeats) on schedule, spread over
-    ``CLIENT_CONNECTIONS`` keep-alive connections, each with its own thread, as agents are independent
-    (one connection would hold every agent behind a slow answer). The silent agent stops beating halfway
-    through; its last beat's time is reported."""
+    """One load process: its agents, each on its own schedule as real agents are (a task each, sending
+    whether or not other agents' answers have come back), over up to ``CLIENT_CONNECTIONS`` keep-alive
+    connections. The silent agent stops beating halfway through; its last beat's time is reported."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    results: list[dict] = []
-    threads = [
-        threading.Thread(
-            target=lambda share: results.append(
-                _connection(port, key, share, start, seconds, change_rate, beats, silent)
-            ),
-            args=(agents[n::CLIENT_CONNECTIONS],),
-        )
-        for n in range(CLIENT_CONNECTIONS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    out.put({
-        "sent": sum(r["sent"] for r in results),
-        "errors": sum(r["errors"] for r in results),
-        "latencies": [lat for r in results for lat in r["latencies"]],
-        "max_lag": max(r["max_lag"] for r in results),
-        "finished": max(r["finished"] for r in results),
-        "last_beat": next((r["last_beat"] for r in results if r["last_beat"] is not None), None),
-    })  # fmt: skip
+    out.put(asyncio.run(_agents(port, key, agents, start, seconds, change_rate, beats, silent)))
 
 
-def _connection(
+async def _agents(
     port: int, key: str, agents: list[int], start: float, seconds: float, change_rate: float, beats: bool,
     silent: bool,
 ) -> dict:  # fmt: skip
-    """These agents' requests on schedule over one keep-alive connection."""
-    bodies = {i: [json.dumps(e).encode() for e in agent_envelopes(i)] for i in agents}
-    hosts = {i: agent_envelopes(i)[0] for i in agents}
-    rng = random.Random(agents[0] if agents else 0)
-    schedule = [(start + rng.random() * PERIOD, i, "discoveries") for i in agents]
-    if beats:
-        schedule += [(start + rng.random() * HEARTBEAT_PERIOD, i, "heartbeat") for i in agents]
-    heapq.heapify(schedule)
-    headers = {"Content-Type": "application/json", "X-Trento-Apikey": key}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    latencies, errors, max_lag, sent, last_beat = [], 0, 0.0, 0, None
+    import aiohttp
+
+    stats = {"sent": 0, "errors": 0, "latencies": [], "max_lag": 0.0, "last_beat": None}
     end, silence = start + seconds, start + seconds / 2 if silent else float("inf")
-    while schedule and schedule[0][0] < end:
-        due, agent, kind = heapq.heappop(schedule)
-        if kind == "heartbeat" and agent == SILENT_AGENT and due >= silence:
-            continue
-        now = time.time()
-        if due > now:
-            time.sleep(due - now)
-        max_lag = max(max_lag, time.time() - due)
-        if kind == "heartbeat":
-            requests = [(f"/api/v1/hosts/{agent_id(agent)}/heartbeat", b"", 204)]
-        else:
-            requests = [("/api/v1/collect", body, 202) for body in bodies[agent]]
-            if rng.random() < change_rate:
-                requests[0] = ("/api/v1/collect", json.dumps(_changed(hosts[agent])).encode(), 202)
-        for path, body, expected in requests:
-            began = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                errors += response.status != expected
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            latencies.append(time.perf_counter() - began)
-            sent += 1
-        if kind == "heartbeat" and agent == SILENT_AGENT:
-            last_beat = time.time()
-        heapq.heappush(schedule, (due + (HEARTBEAT_PERIOD if kind == "heartbeat" else PERIOD), agent, kind))
-    conn.close()
-    return {"sent": sent, "errors": errors, "latencies": latencies, "max_lag": max_lag, "finished": time.time(),
-            "last_beat": last_beat}  # fmt: skip
+    headers = {"Content-Type": "application/json", "X-Trento-Apikey": key}
+    base = f"http://127.0.0.1:{port}"
+    rng = random.Random(agents[0] if agents else 0)
+
+    async def send(session: aiohttp.ClientSession, path: str, body: bytes, expected: int) -> None:
+        began = time.perf_counter()
+        try:
+            async with session.post(base + path, data=body, headers=headers) as response:
+                await response.read()
+                stats["errors"] += response.status != expected
+        except (aiohttp.ClientError, TimeoutError):
+            stats["errors"] += 1
+        stats["latencies"].append(time.perf_counter() - began)
+        stats["sent"] += 1
+
+    async def every(period: float, due: float, requests) -> None:
+        while due < end:
+            await asyncio.sleep(max(0.0, due - time.time()))
+            stats["max_lag"] = max(stats["max_lag"], time.time() - due)
+            if not await requests(due):
+                return
+            due += period
+
+    async def agent(session: aiohttp.ClientSession, index: int) -> None:
+        bodies = [json.dumps(e).encode() for e in agent_envelopes(index)]
+        host = agent_envelopes(index)[0]
+
+        async def discoveries(due: float) -> bool:
+            changed = json.dumps(_changed(host)).encode() if rng.random() < change_rate else None
+            for body in [changed or bodies[0], *bodies[1:]]:
+                await send(session, "/api/v1/collect", body, 202)
+            return True
+
+        async def heartbeat(due: float) -> bool:
+            if index == SILENT_AGENT and due >= silence:
+                return False
+            await send(session, f"/api/v1/hosts/{agent_id(index)}/heartbeat", b"", 204)
+            if index == SILENT_AGENT:
+                stats["last_beat"] = time.time()
+            return True
+
+        schedules = [every(PERIOD, start + rng.random() * PERIOD, discoveries)]
+        if beats:
+            schedules.append(every(HEARTBEAT_PERIOD, start + rng.random() * HEARTBEAT_PERIOD, heartbeat))
+        await asyncio.gather(*schedules)
+
+    connector = aiohttp.TCPConnector(limit=CLIENT_CONNECTIONS)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+        await asyncio.gather(*(agent(session, index) for index in agents))
+    return {**stats, "finished": time.time()}
 
 
 def _drive(
