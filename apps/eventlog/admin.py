@@ -19,15 +19,15 @@ def known_event_types() -> list[str]:
 
 class LogAccessForm(forms.ModelForm):
     event_types = forms.MultipleChoiceField(
-        label="Only these events",
+        label="",  # the picker's own headings say it: "Available events", "Chosen events"
         required=False,
-        widget=FilteredSelectMultiple("events", is_stacked=True),
+        widget=FilteredSelectMultiple("events", is_stacked=False),
         help_text=LogAccess._meta.get_field("event_types").help_text,
     )
     commands = forms.MultipleChoiceField(
         label="May send these commands",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "radiolist"}),  # the admin's style for choice lists
         help_text=LogAccess._meta.get_field("commands").help_text,
     )
 
