@@ -7,6 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.core.api import ApplicationError
@@ -74,11 +75,8 @@ def heartbeats_check(*, now: datetime | None = None) -> int:
     if not cache.add(HEARTBEAT_CHECK_LOCK, 1, timeout=settings.HEARTBEAT_CHECK_LOCK_SECONDS):
         return 0
     try:
-        deadline = (now or timezone.now()) - heartbeat_expiry()
-        alive = Heartbeat.objects.filter(timestamp__gte=deadline).values("agent_id")
-        expired = Host.objects.filter(heartbeat=PASSING, deregistered_at__isnull=True).exclude(id__in=alive)
         marked = 0
-        for agent_id in expired.values_list("id", flat=True):
+        for agent_id in _expired_hosts(now or timezone.now()):
             command = build("UpdateHeartbeat", {"host_id": str(agent_id), "heartbeat": CRITICAL}, actor="scheduler")
             try:
                 marked += bool(dispatch(command))
@@ -87,6 +85,40 @@ def heartbeats_check(*, now: datetime | None = None) -> int:
         return marked
     finally:
         cache.delete(HEARTBEAT_CHECK_LOCK)
+
+
+def _expired_hosts(now: datetime) -> list[UUID]:
+    """The passing hosts whose last beat is older than the expiry.
+
+    When most hosts miss their beat at once, the likelier cause is the hub itself: restarting, too busy
+    to read its requests, or cut off from its agents' network. Marking them all would mark every host's
+    data stale, send an alert for each, and have every agent re-send everything the moment it is heard
+    again: a storm when the hub is weakest (Kubernetes' node controller stops evicting in a full
+    disruption for the same reason). Then a host is marked only once it has been silent for
+    ``HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS`` longer, so a real outage is still seen, a little later.
+    """
+    deadline = now - heartbeat_expiry()
+    passing = Host.objects.filter(heartbeat=PASSING, deregistered_at__isnull=True)
+    last_beat = Heartbeat.objects.filter(agent_id=OuterRef("id")).values("timestamp")
+    overdue = list(
+        passing.annotate(last_beat=Subquery(last_beat))
+        .filter(Q(last_beat__lt=deadline) | Q(last_beat__isnull=True))
+        .values_list("id", "last_beat")
+    )
+    if len(overdue) < settings.HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS:
+        return [host for host, _ in overdue]
+    hosts = passing.count()
+    if len(overdue) <= settings.HOST_HEARTBEAT_MASS_LOSS_SHARE * hosts:
+        return [host for host, _ in overdue]
+    held_until = deadline - timedelta(seconds=settings.HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS)
+    logger.warning(
+        "%d of %d hosts missed their heartbeat at once: the hub itself is suspected (restarting, overloaded or"
+        " cut off from its agents); each is marked critical only after %d s more of silence.",
+        len(overdue),
+        hosts,
+        settings.HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS,
+    )
+    return [host for host, beat in overdue if beat is None or beat < held_until]
 
 
 def host_deregistration_request(*, host: UUID | str, actor: str, command_id: UUID | None = None) -> list[RecordedEvent]:

@@ -1,0 +1,91 @@
+"""When most hosts miss their beat at once, the hub suspects itself before it suspects every agent."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from apps.landscape import services
+from apps.landscape.models import Heartbeat, Host
+from tests.discovery.agents import host_envelope, post, settle
+
+pytestmark = pytest.mark.django_db
+
+FLEET = 14  # above HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS (10)
+
+
+def agent(index: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mass-loss-agent-{index}"))
+
+
+@pytest.fixture
+def fleet(client, agent_key, shared_dir) -> list[str]:
+    hosts = [agent(index) for index in range(FLEET)]
+    for index, host in enumerate(hosts):
+        post(client, agent_key, host_envelope(shared_dir, host, f"vm{index:02}", f"10.80.0.{index + 1}"))
+        response = client.post(f"/api/v1/hosts/{host}/heartbeat", HTTP_X_TRENTO_APIKEY=agent_key)
+        assert response.status_code == 204
+    settle()
+    assert Host.objects.filter(heartbeat="passing").count() == FLEET
+    return hosts
+
+
+def silent_for(seconds: float, hosts: list[str]) -> None:
+    Heartbeat.objects.filter(agent_id__in=hosts).update(timestamp=timezone.now() - timedelta(seconds=seconds))
+
+
+def critical() -> set[str]:
+    settle()
+    return {str(host) for host in Host.objects.filter(heartbeat="critical").values_list("id", flat=True)}
+
+
+def test_one_silent_host_among_many_is_marked_at_once(fleet):
+    silent_for(7, fleet[:1])
+
+    assert services.heartbeats_check() == 1
+    assert critical() == {fleet[0]}
+
+
+def test_when_the_hub_could_not_hear_most_hosts_none_is_marked_until_the_hold_passes(fleet, caplog):
+    silent_for(20, fleet[:11])  # the hub was down for 20 s: 11 of 14 hosts went quiet at once
+    silent_for(2, fleet[11:])
+
+    with caplog.at_level(logging.WARNING, logger="apps.landscape.services"):
+        assert services.heartbeats_check() == 0
+
+    assert critical() == set()
+    assert "11 of 14 hosts missed their heartbeat at once" in caplog.text
+    # Heard again when it is back: nobody ever read critical, nothing went stale.
+    silent_for(0, fleet)
+    assert services.heartbeats_check() == 0
+    assert critical() == set()
+
+
+def test_a_real_mass_outage_is_still_seen_once_the_hold_has_passed(fleet):
+    silent_for(2, fleet[11:])
+    silent_for(20, fleet[:11])
+    assert services.heartbeats_check() == 0
+
+    later = timezone.now() + timedelta(seconds=17)  # 37 s of silence: over expiry (6 s) + hold (30 s)
+
+    assert services.heartbeats_check(now=later) == 11
+    assert critical() == set(fleet[:11])
+
+
+def test_a_host_silent_long_before_the_mass_loss_is_not_held(fleet):
+    silent_for(60, fleet[:1])  # gone long ago, before the others went quiet
+    silent_for(8, fleet[1:11])
+
+    assert services.heartbeats_check() == 1
+    assert critical() == {fleet[0]}
+
+
+@override_settings(HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS=20)
+def test_a_small_fleet_going_quiet_is_marked_at_once(fleet):
+    silent_for(7, fleet)
+
+    assert services.heartbeats_check() == FLEET
+    assert critical() == set(fleet)
