@@ -402,11 +402,10 @@ HOST_HEARTBEAT_INTERVAL_SECONDS = env.int("HOST_HEARTBEAT_INTERVAL", default=5)
 HOST_HEARTBEAT_TOLERANCE_SECONDS = env.int("HOST_HEARTBEAT_TOLERANCE", default=1)
 HOST_HEARTBEAT_ALLOWED_MISSED = env.int("HOST_HEARTBEAT_ALLOWED_MISSED", default=0)
 HEARTBEAT_CHECK_LOCK_SECONDS = env.int("HEARTBEAT_CHECK_LOCK_SECONDS", default=60)
-#: When more than this share of the passing hosts, and at least HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS, miss
-#: their beat at once, the hub suspects itself and marks a host only once it was silent this much longer.
-HOST_HEARTBEAT_MASS_LOSS_SHARE = env.float("HOST_HEARTBEAT_MASS_LOSS_SHARE", default=0.5)
-HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS = env.int("HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS", default=10)
-HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS = env.int("HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS", default=30)
+#: Once this many hosts pass, the expiry stretches by how late the whole fleet's beats run (the hub is
+#: behind, not every agent), by at most HOST_HEARTBEAT_MAX_HOLD_SECONDS: a real outage is still seen.
+HOST_HEARTBEAT_FLEET_MIN_HOSTS = env.int("HOST_HEARTBEAT_FLEET_MIN_HOSTS", default=10)
+HOST_HEARTBEAT_MAX_HOLD_SECONDS = env.int("HOST_HEARTBEAT_MAX_HOLD_SECONDS", default=30)
 #: Expired heartbeats are looked for this often: a lost agent is seen at most expiry + this after its last beat.
 CELERY_BEAT_SCHEDULE["landscape-heartbeats"] = {
     "task": "apps.landscape.tasks.check_heartbeats_task",

@@ -1,13 +1,14 @@
 """Landscape writes outside the aggregates: heartbeats, their expiry, deregistration requests."""
 
 import logging
+import math
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from apps.core.api import ApplicationError
@@ -88,37 +89,46 @@ def heartbeats_check(*, now: datetime | None = None) -> int:
 
 
 def _expired_hosts(now: datetime) -> list[UUID]:
-    """The passing hosts whose last beat is older than the expiry.
+    """The passing hosts whose last beat is older than the expiry, stretched by the fleet's lateness.
 
-    When most hosts miss their beat at once, the likelier cause is the hub itself: restarting, too busy
-    to read its requests, or cut off from its agents' network. Marking them all would mark every host's
-    data stale, send an alert for each, and have every agent re-send everything the moment it is heard
-    again: a storm when the hub is weakest (Kubernetes' node controller stops evicting in a full
-    disruption for the same reason). Then a host is marked only once it has been silent for
-    ``HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS`` longer, so a real outage is still seen, a little later.
+    When the hub is restarting, too busy to read its requests, or cut off from its agents' network,
+    every host's beat is late at once. Marking them all would mark every host's data stale, send an
+    alert for each, and have every agent re-send everything once it is heard again: more work for a
+    hub already behind, which makes the next beats later still (Kubernetes' node controller stops
+    evicting in a full disruption for the same reason). So a host is expired only when it is late
+    compared with its peers: one silent agent among many is seen at once, a late fleet is given time.
     """
-    deadline = now - heartbeat_expiry()
-    passing = Host.objects.filter(heartbeat=PASSING, deregistered_at__isnull=True)
+    deadline = heartbeat_expiry().total_seconds()
     last_beat = Heartbeat.objects.filter(agent_id=OuterRef("id")).values("timestamp")
-    overdue = list(
-        passing.annotate(last_beat=Subquery(last_beat))
-        .filter(Q(last_beat__lt=deadline) | Q(last_beat__isnull=True))
+    beats = (
+        Host.objects.filter(heartbeat=PASSING, deregistered_at__isnull=True)
+        .annotate(last_beat=Subquery(last_beat))
         .values_list("id", "last_beat")
     )
-    if len(overdue) < settings.HOST_HEARTBEAT_MASS_LOSS_MIN_HOSTS:
-        return [host for host, _ in overdue]
-    hosts = passing.count()
-    if len(overdue) <= settings.HOST_HEARTBEAT_MASS_LOSS_SHARE * hosts:
-        return [host for host, _ in overdue]
-    held_until = deadline - timedelta(seconds=settings.HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS)
-    logger.warning(
-        "%d of %d hosts missed their heartbeat at once: the hub itself is suspected (restarting, overloaded or"
-        " cut off from its agents); each is marked critical only after %d s more of silence.",
-        len(overdue),
-        hosts,
-        settings.HOST_HEARTBEAT_MASS_LOSS_HOLD_SECONDS,
-    )
-    return [host for host, beat in overdue if beat is None or beat < held_until]
+    ages = {host: (now - beat).total_seconds() if beat else math.inf for host, beat in beats}
+    lateness = fleet_lateness(list(ages.values()))
+    if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS:
+        logger.warning(
+            "Heartbeats of the %d passing hosts run %.1f s late: the hub itself is behind (restarting, overloaded"
+            " or cut off from its agents); hosts are marked critical that much later than usual.",
+            len(ages),
+            lateness,
+        )
+    return [host for host, age in ages.items() if age > deadline + lateness]
+
+
+def fleet_lateness(ages: list[float]) -> float:
+    """Seconds by which the beats of a whole fleet run late: how much older than an on-time fleet's
+    (whose beat ages spread evenly over one interval) the 90th percentile of ``ages`` is.
+
+    One silent host does not move it; a fleet whose every beat is late does. Too few hosts say nothing
+    about the hub (0), and it never exceeds ``HOST_HEARTBEAT_MAX_HOLD_SECONDS``.
+    """
+    if len(ages) < settings.HOST_HEARTBEAT_FLEET_MIN_HOSTS:
+        return 0.0
+    percentile = sorted(ages)[int(0.9 * (len(ages) - 1))]
+    on_time = 0.9 * settings.HOST_HEARTBEAT_INTERVAL_SECONDS
+    return min(max(0.0, percentile - on_time), settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS)
 
 
 def host_deregistration_request(*, host: UUID | str, actor: str, command_id: UUID | None = None) -> list[RecordedEvent]:
