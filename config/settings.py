@@ -402,8 +402,8 @@ HOST_HEARTBEAT_INTERVAL_SECONDS = env.int("HOST_HEARTBEAT_INTERVAL", default=5)
 HOST_HEARTBEAT_TOLERANCE_SECONDS = env.int("HOST_HEARTBEAT_TOLERANCE", default=1)
 HOST_HEARTBEAT_ALLOWED_MISSED = env.int("HOST_HEARTBEAT_ALLOWED_MISSED", default=0)
 HEARTBEAT_CHECK_LOCK_SECONDS = env.int("HEARTBEAT_CHECK_LOCK_SECONDS", default=60)
-#: Once this many hosts pass, the expiry stretches by how late the whole fleet's beats run (the hub is
-#: behind, not every agent), by at most HOST_HEARTBEAT_MAX_HOLD_SECONDS: a real outage is still seen.
+#: Once this many hosts pass, the hub judges from their beats whether it is itself behind (the whole
+#: fleet's beats run late); while it is, a host is marked only after HOST_HEARTBEAT_MAX_HOLD_SECONDS more.
 HOST_HEARTBEAT_FLEET_MIN_HOSTS = env.int("HOST_HEARTBEAT_FLEET_MIN_HOSTS", default=10)
 HOST_HEARTBEAT_MAX_HOLD_SECONDS = env.int("HOST_HEARTBEAT_MAX_HOLD_SECONDS", default=30)
 #: Expired heartbeats are looked for this often: a lost agent is seen at most expiry + this after its last beat.

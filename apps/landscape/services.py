@@ -89,16 +89,17 @@ def heartbeats_check(*, now: datetime | None = None) -> int:
 
 
 def _expired_hosts(now: datetime) -> list[UUID]:
-    """The passing hosts whose last beat is older than the expiry, stretched by the fleet's lateness.
+    """The passing hosts whose last beat is older than the expiry, or, while the hub is behind, than
+    the expiry and ``HOST_HEARTBEAT_MAX_HOLD_SECONDS``.
 
     When the hub is restarting, too busy to read its requests, or cut off from its agents' network,
     every host's beat is late at once. Marking them all would mark every host's data stale, send an
     alert for each, and have every agent re-send everything once it is heard again: more work for a
     hub already behind, which makes the next beats later still (Kubernetes' node controller stops
-    evicting in a full disruption for the same reason). So a host is expired only when it is late
-    compared with its peers: one silent agent among many is seen at once, a late fleet is given time.
+    evicting in a full disruption for the same reason). The hub is behind when the whole fleet's beats
+    run later than the tolerance; one silent agent among many does not make it so, and is seen at once.
     """
-    deadline = heartbeat_expiry().total_seconds()
+    expiry = heartbeat_expiry().total_seconds()
     last_beat = Heartbeat.objects.filter(agent_id=OuterRef("id")).values("timestamp")
     beats = (
         Host.objects.filter(heartbeat=PASSING, deregistered_at__isnull=True)
@@ -110,11 +111,13 @@ def _expired_hosts(now: datetime) -> list[UUID]:
     if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS:
         logger.warning(
             "Heartbeats of the %d passing hosts run %.1f s late: the hub itself is behind (restarting, overloaded"
-            " or cut off from its agents); hosts are marked critical that much later than usual.",
+            " or cut off from its agents); meanwhile a host is marked critical after %d s of silence.",
             len(ages),
             lateness,
+            expiry + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS,
         )
-    return [host for host, age in ages.items() if age > deadline + lateness]
+        lateness = settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
+    return [host for host, age in ages.items() if age > expiry + lateness]
 
 
 def fleet_lateness(ages: list[float]) -> float:
