@@ -22,6 +22,8 @@ from apps.landscape.models import ApplicationInstance, DatabaseInstance, Heartbe
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_CHECK_LOCK = "landscape:heartbeat-check"
+#: Set while the hub is behind its agents' beats, and for one expiry after.
+HUB_BEHIND = "landscape:hub-behind"
 
 
 def heartbeat_expiry() -> timedelta:
@@ -98,6 +100,7 @@ def _expired_hosts(now: datetime) -> list[UUID]:
     hub already behind, which makes the next beats later still (Kubernetes' node controller stops
     evicting in a full disruption for the same reason). The hub is behind when the whole fleet's beats
     run later than the tolerance; one silent agent among many does not make it so, and is seen at once.
+    It stays behind for one expiry after: beats that were waiting for it are heard before anyone is marked.
     """
     expiry = heartbeat_expiry().total_seconds()
     last_beat = Heartbeat.objects.filter(agent_id=OuterRef("id")).values("timestamp")
@@ -109,6 +112,7 @@ def _expired_hosts(now: datetime) -> list[UUID]:
     ages = {host: (now - beat).total_seconds() if beat else math.inf for host, beat in beats}
     lateness = fleet_lateness(list(ages.values()))
     if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS:
+        cache.set(HUB_BEHIND, 1, timeout=math.ceil(expiry))
         logger.warning(
             "Heartbeats of the %d passing hosts run %.1f s late: the hub itself is behind (restarting, overloaded"
             " or cut off from its agents); meanwhile a host is marked critical after %d s of silence.",
@@ -116,6 +120,7 @@ def _expired_hosts(now: datetime) -> list[UUID]:
             lateness,
             expiry + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS,
         )
+    if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS or cache.get(HUB_BEHIND):
         lateness = settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
     return [host for host, age in ages.items() if age > expiry + lateness]
 

@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
@@ -62,6 +63,18 @@ def test_when_the_hub_could_not_hear_most_hosts_none_is_marked_until_the_hold_pa
     silent_for(0, fleet)
     assert services.heartbeats_check() == 0
     assert critical() == set()
+
+
+def test_the_hub_gives_late_beats_one_expiry_to_arrive_after_it_caught_up(fleet):
+    silent_for(15, fleet[:11])
+    silent_for(2, fleet[11:])
+    assert services.heartbeats_check() == 0  # behind
+    silent_for(0, fleet[1:])  # caught up: all are heard again but one, whose beat was still queued
+
+    assert services.heartbeats_check() == 0
+    cache.delete(services.HUB_BEHIND)  # one expiry later
+    assert services.heartbeats_check() == 1
+    assert critical() == {fleet[0]}
 
 
 def test_a_real_outage_of_most_agents_is_still_seen_once_the_hold_has_passed(fleet):
