@@ -8,11 +8,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core import throttle
 from apps.core.asgi import arrived_at
 from apps.core.cache import cache_read_ahead
+from apps.core.machine_api import MachineApi
 from apps.discovery import services
 from apps.hub.services import api_key_cache_keys, api_key_prefix
 from apps.landscape.services import heartbeat_record
@@ -25,9 +25,7 @@ ERRORS = {
 }
 
 
-class AgentApi(APIView):
-    authentication_classes = []
-    permission_classes = []
+class AgentApi(MachineApi):
 
     @contextmanager
     def agent_authenticated(self, request: Request, *, read_ahead: Collection[str] = ()) -> Iterator[None]:

@@ -7,6 +7,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -79,6 +80,7 @@ class EventLogApi(EventBatchReceiveApi):
     """GET: the global feed of the event log. POST: many events in one request (``apps.ingest``)."""
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+    content_negotiation_class = DefaultContentNegotiation  # the feed can be Server-Sent Events
 
     @extend_schema(
         operation_id="events_feed",

@@ -3,11 +3,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.core import throttle
 from apps.core.api import ApplicationError, json_content_type_required
 from apps.core.cache import cache_read_ahead
+from apps.core.machine_api import MachineApi
 from apps.hub.services import api_key_cache_keys, api_key_prefix, event_type_cache_keys
 from apps.ingest import services
 
@@ -22,11 +22,9 @@ ERRORS = {
 }
 
 
-class ProducerApi(APIView):
+class ProducerApi(MachineApi):
     """What producers call: authenticated by their API key or OAuth2 token; every refusal but a 429 kept."""
 
-    authentication_classes = []
-    permission_classes = []
     #: What a refusal is recorded under when the URL names no event.
     refused_as = ""
 

@@ -61,6 +61,21 @@ def test_an_accepted_event_is_stored_with_body_and_headers_minus_credentials(cli
     assert stored.actor.startswith("crm (API key jct_")
 
 
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "text/html,application/xhtml+xml,*/*;q=0.8"])
+def test_the_answer_is_json_whatever_the_producer_accepts(client, crm, accept):
+    _, key, event = crm
+
+    accepted = post(client, event.identifier, GOOD, key, Accept=accept)
+    refused = post(client, event.identifier, {"customer": {}}, key, Accept=accept)
+
+    assert accepted.status_code == 202
+    assert accepted["Content-Type"] == "application/json"
+    assert accepted.json()["status"] == "accepted"
+    assert refused.status_code == 422
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["error"]["code"]
+
+
 def test_the_key_can_come_in_the_url_and_is_not_stored(client, crm):
     _, key, event = crm
 
