@@ -196,20 +196,36 @@ def _snapshot_if_due(aggregate: Aggregate, appended: int) -> None:
         )
 
 
+#: What a later outcome of the same command replaces (not when it was first recorded).
+_RECORD_UPDATES = [
+    "command_type",
+    "stream_id",
+    "payload",
+    "cause_id",
+    "correlation_id",
+    "actor",
+    "outcome",
+    "error_code",
+    "error_message",
+]
+
+
 def _record(command: Command, outcome: str, error: ApplicationError | None = None) -> None:
-    CommandRecord.objects.update_or_create(
+    """Record the command's outcome: one upsert (a command refused before may be accepted when retried)."""
+    record = CommandRecord(
         command_id=command.command_id,
-        defaults={
-            "command_type": command.type,
-            "stream_id": command.stream_id,
-            "payload": command.payload,
-            "cause_id": command.cause_id,
-            "correlation_id": command.correlation,
-            "actor": command.actor,
-            "outcome": outcome,
-            "error_code": error.code if error else "",
-            "error_message": error.message if error else "",
-        },
+        command_type=command.type,
+        stream_id=command.stream_id,
+        payload=command.payload,
+        cause_id=command.cause_id,
+        correlation_id=command.correlation,
+        actor=command.actor,
+        outcome=outcome,
+        error_code=error.code if error else "",
+        error_message=error.message if error else "",
+    )
+    CommandRecord.objects.bulk_create(
+        [record], update_conflicts=True, unique_fields=["command_id"], update_fields=_RECORD_UPDATES
     )
 
 
