@@ -31,6 +31,7 @@ of pending discoveries does not grow over the steady phase.
 
 import asyncio
 import copy
+import functools
 import json
 import multiprocessing
 import os
@@ -71,8 +72,13 @@ CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "2"))
 REGISTER_TIMEOUT = float(os.environ.get("BENCH_REGISTER_TIMEOUT", "600"))
 
 
+@functools.cache
+def _fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
 def _fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
+    return json.loads(_fixture_text(name))
 
 
 def agent_envelopes(index: int) -> list[dict]:
@@ -143,9 +149,12 @@ async def _agents(
                 return
             due += period
 
+    # Built before the schedule starts: encoding them as it starts would take the machine from the hub.
+    envelopes = {index: agent_envelopes(index) for index in agents}
+    encoded = {index: [json.dumps(e).encode() for e in envelopes[index]] for index in agents}
+
     async def agent(session: aiohttp.ClientSession, index: int) -> None:
-        bodies = [json.dumps(e).encode() for e in agent_envelopes(index)]
-        host = agent_envelopes(index)[0]
+        bodies, host = encoded[index], envelopes[index][0]
 
         async def discoveries(due: float) -> bool:
             changed = json.dumps(_changed(host)).encode() if rng.random() < change_rate else None
@@ -176,7 +185,7 @@ def _drive(
     port: int, key: str, seconds: float, change_rate: float, *, beats: bool = True, silent: bool = False
 ) -> dict:
     out = multiprocessing.Queue()
-    start = time.time() + 1
+    start = time.time() + 3  # each client first builds its agents' bodies
     shares = [list(range(AGENTS))[n::CLIENTS] for n in range(CLIENTS)]
     procs = [
         multiprocessing.Process(

@@ -70,12 +70,16 @@ def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     return None, version
 
 
-def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int) -> None:
-    if version is not None:
-        try:
-            cache.set(key, (version, value), timeout)
-        except Exception:
-            logger.warning("The shared cache cannot be reached; %s is not cached", key, exc_info=True)
+def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int) -> bool:
+    """Cache ``value`` under ``version`` (from `cache_get_versioned`); whether it was."""
+    if version is None:
+        return False
+    try:
+        cache.set(key, (version, value), timeout)
+    except Exception:
+        logger.warning("The shared cache cannot be reached; %s is not cached", key, exc_info=True)
+        return False
+    return True
 
 
 def cache_invalidate(keys: Collection[str]) -> None:

@@ -308,33 +308,43 @@ def discovery_process(*, discovery_id: int) -> str | None:
         if newer.exists():
             _finish(discovery, DiscoveryEvent.State.SUPERSEDED)
             return DiscoveryEvent.State.SUPERSEDED
+        # Read before the policy reads the context: whatever changes it meanwhile drops this version.
+        _, context_version = cache_get_versioned(_seen_key(discovery.agent_id, discovery.discovery_type),
+                                                 _context_key(discovery.agent_id))  # fmt: skip
         try:
             rejections = _run(discovery)
         except ConcurrencyError:
             logger.warning("Discovery %s hit a busy stream; the sweep will run it again", discovery.pk)
             return None
         if rejections is None:
-            _remember_as_last(discovery)
+            _remember_as_last(discovery, context_version)
             _finish(discovery, DiscoveryEvent.State.PROCESSED)
             return DiscoveryEvent.State.PROCESSED
         _discard(discovery, rejections)
         if all(rejection.code == INVALID_DISCOVERY for rejection in rejections):
             # The payload itself is wrong: the agent's identical repeats would only be discarded again.
-            _remember_as_last(discovery)
+            _remember_as_last(discovery, context_version)
         return DiscoveryEvent.State.DISCARDED
     finally:
         cache.delete_many(keys)
 
 
-def _remember_as_last(discovery: DiscoveryEvent) -> None:
-    """Identical envelopes of this agent and type, in the same context, need no further work from now on."""
+def _remember_as_last(discovery: DiscoveryEvent, context_version: str | None) -> None:
+    """Identical envelopes of this agent and type, in the same context, need no further work from now on.
+
+    The agent's next repeat is answered from the shared cache: the verdict names this body, under the
+    context version read before processing (dropped if what the policy read has changed since, by
+    this very discovery too). Failing that, every verdict of the agent is dropped (one cached against
+    an older last discovery, say a retried dead letter, must not stand).
+    """
     LastDiscovery.objects.update_or_create(
         agent_id=discovery.agent_id,
         discovery_type=discovery.discovery_type,
         defaults={"fingerprint": discovery.fingerprint, "processed_at": timezone.now()},
     )
-    # Cached verdicts compared against the previous last one (a retried dead letter can be older).
-    discovery_contexts_changed(agent_ids=[str(discovery.agent_id)])
+    seen_key = _seen_key(discovery.agent_id, discovery.discovery_type)
+    if not cache_set_versioned(seen_key, discovery.payload_hash, context_version, settings.DISCOVERY_SEEN_SECONDS):
+        discovery_contexts_changed(agent_ids=[str(discovery.agent_id)])
 
 
 def last_seen_forget(*, event: RecordedEvent) -> None:

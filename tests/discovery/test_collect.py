@@ -91,6 +91,22 @@ def test_an_identical_repeat_is_recognised_from_the_shared_cache_without_a_query
     assert DiscoveryEvent.objects.count() == 1
 
 
+def test_a_processed_discovery_is_recognised_at_its_first_repeat_and_its_agents_others_stay_so(
+    client, agent_key, shared_dir, queries_beyond_the_cache
+):
+    host = load(shared_dir, "web/host_discovery.json")
+    cloud = as_agent(load(shared_dir, "web/cloud_discovery_azure.json"), host["agent_id"])
+    post(client, agent_key, host)  # processed: its verdict is cached as it is remembered as the last one
+    post(client, agent_key, cloud)  # processing another type of the same agent leaves that verdict alone
+
+    with queries_beyond_the_cache() as queries:
+        assert collect(client, agent_key, host).status_code == 202
+        assert collect(client, agent_key, cloud).status_code == 202
+
+    assert queries == []
+    assert DiscoveryEvent.objects.count() == 2
+
+
 def test_a_byte_for_byte_repeat_is_recognised_without_being_parsed_again(client, agent_key, shared_dir, monkeypatch):
     from apps.discovery import services
 
