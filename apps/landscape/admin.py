@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.forms.models import model_to_dict
@@ -24,6 +25,7 @@ from apps.hub.services import AGENTS_SYSTEM
 from apps.landscape import checks, selectors
 from apps.landscape.models import ApplicationInstance, Cluster, Database, DatabaseInstance, Host, SapSystem
 from apps.landscape.readable import readable
+from apps.landscape.services import heartbeat_expiry, hub_behind
 from apps.live.admin import LiveAdminMixin
 
 BADGE_COLOURS = {"passing": "#2e7d32", "warning": "#ef6c00", "critical": "#c62828", "unknown": "#757575"}
@@ -277,6 +279,18 @@ class HostAdmin(LiveAdminMixin, ConnectAgentHintMixin, ChecksAdminMixin, ReadOnl
         "sap_instances_table",
     ]
     checks_kind = "host"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if hub_behind():
+            silence = heartbeat_expiry().total_seconds() + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
+            messages.warning(
+                request,
+                "Junction is behind its agents' heartbeats right now: it is restarting, too busy, or cannot reach "
+                f"them. So that a slow moment does not mark every host as lost, a host reads critical only after "
+                f"{silence:.0f} seconds without a heartbeat until Junction catches up. If this message stays, look "
+                "at the load of the machine that runs Junction.",
+            )
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Host]:
         return super().get_queryset(request).annotate(cluster_name=name_of(Cluster, "name", "cluster_id"))

@@ -120,9 +120,17 @@ def _expired_hosts(now: datetime) -> list[UUID]:
             lateness,
             expiry + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS,
         )
-    if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS or cache.get(HUB_BEHIND):
+    if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS or hub_behind():
         lateness = settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
     return [host for host, age in ages.items() if age > expiry + lateness]
+
+
+def hub_behind() -> bool:
+    """Whether the hub found itself behind its agents' beats within the last expiry (`_expired_hosts`)."""
+    try:
+        return bool(cache.get(HUB_BEHIND))
+    except Exception:  # the shared cache cannot be reached: nothing known
+        return False
 
 
 def fleet_lateness(ages: list[float]) -> float:

@@ -120,3 +120,14 @@ def test_a_small_fleet_going_quiet_is_marked_at_once(fleet):
 
     assert services.heartbeats_check() == FLEET
     assert critical() == set(fleet)
+
+
+def test_the_hosts_page_says_while_the_hub_is_behind_its_agents(admin_client, fleet):
+    assert "behind its agents" not in admin_client.get("/admin/landscape/host/").content.decode()
+    silent_for(20, fleet)
+    services.heartbeats_check()
+
+    page = admin_client.get("/admin/landscape/host/").content.decode()
+
+    assert "Junction is behind its agents&#x27; heartbeats right now" in page
+    assert "a host reads critical only after 36 seconds without a heartbeat" in page
