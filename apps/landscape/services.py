@@ -71,7 +71,8 @@ def heartbeat_record(*, agent_id: UUID, actor: str, at: datetime | None = None) 
 
 
 def heartbeats_check(*, now: datetime | None = None) -> int:
-    """Mark every passing host whose last beat is older than the expiry critical; return how many.
+    """Mark every passing host whose last beat is older than the expiry critical (longer while the hub
+    itself is behind: `_expired_hosts`); return how many.
 
     Beat runs this every few seconds; a cache lock keeps it to one runner at a time.
     """
@@ -111,7 +112,8 @@ def _expired_hosts(now: datetime) -> list[UUID]:
     )
     ages = {host: (now - beat).total_seconds() if beat else math.inf for host, beat in beats}
     lateness = fleet_lateness(list(ages.values()))
-    if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS:
+    behind = lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS
+    if behind:
         cache.set(HUB_BEHIND, 1, timeout=math.ceil(expiry))
         logger.warning(
             "Heartbeats of the %d passing hosts run %.1f s late: the hub itself is behind (restarting, overloaded"
@@ -120,9 +122,8 @@ def _expired_hosts(now: datetime) -> list[UUID]:
             lateness,
             expiry + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS,
         )
-    if lateness > settings.HOST_HEARTBEAT_TOLERANCE_SECONDS or hub_behind():
-        lateness = settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
-    return [host for host, age in ages.items() if age > expiry + lateness]
+    grace = settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS if behind or hub_behind() else lateness
+    return [host for host, age in ages.items() if age > expiry + grace]
 
 
 def hub_behind() -> bool:
