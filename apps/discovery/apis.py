@@ -26,7 +26,6 @@ ERRORS = {
 
 
 class AgentApi(MachineApi):
-
     @contextmanager
     def agent_authenticated(self, request: Request, *, read_ahead: Collection[str] = ()) -> Iterator[None]:
         """Authenticate the agent, then run the block. The failure counters, the key and ``read_ahead`` (what

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.forms.models import model_to_dict
@@ -25,7 +24,7 @@ from apps.hub.services import AGENTS_SYSTEM
 from apps.landscape import checks, selectors
 from apps.landscape.models import ApplicationInstance, Cluster, Database, DatabaseInstance, Host, SapSystem
 from apps.landscape.readable import readable
-from apps.landscape.services import heartbeat_expiry, hub_behind
+from apps.landscape.services import hub_behind, silence_allowed_while_behind
 from apps.live.admin import LiveAdminMixin
 
 BADGE_COLOURS = {"passing": "#2e7d32", "warning": "#ef6c00", "critical": "#c62828", "unknown": "#757575"}
@@ -282,13 +281,12 @@ class HostAdmin(LiveAdminMixin, ConnectAgentHintMixin, ChecksAdminMixin, ReadOnl
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if hub_behind():
-            silence = heartbeat_expiry().total_seconds() + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
             messages.warning(
                 request,
                 "Junction is behind its agents' heartbeats right now: it is restarting, too busy, or cannot reach "
-                f"them. So that a slow moment does not mark every host as lost, a host reads critical only after "
-                f"{silence:.0f} seconds without a heartbeat until Junction catches up. If this message stays, look "
-                "at the load of the machine that runs Junction.",
+                "them. So that a slow moment does not mark every host as lost, a host reads critical only after "
+                f"{silence_allowed_while_behind():.0f} seconds without a heartbeat until Junction catches up. If "
+                "this message stays, look at the load of the machine that runs Junction.",
             )
         return super().changelist_view(request, extra_context)
 

@@ -34,6 +34,11 @@ def heartbeat_expiry() -> timedelta:
     )
 
 
+def silence_allowed_while_behind() -> float:
+    """Seconds a host may stay silent, while the hub is behind its agents, before it reads critical."""
+    return heartbeat_expiry().total_seconds() + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS
+
+
 def host_not_found(agent_id: UUID | str) -> ApplicationError:
     return ApplicationError("host_not_found", f"No host {agent_id} is registered.", status_code=404)
 
@@ -120,10 +125,10 @@ def _expired_hosts(now: datetime) -> list[UUID]:
             " or cut off from its agents); meanwhile a host is marked critical after %d s of silence.",
             len(ages),
             lateness,
-            expiry + settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS,
+            silence_allowed_while_behind(),
         )
-    grace = settings.HOST_HEARTBEAT_MAX_HOLD_SECONDS if behind or hub_behind() else lateness
-    return [host for host, age in ages.items() if age > expiry + grace]
+    allowed = silence_allowed_while_behind() if behind or hub_behind() else expiry + lateness
+    return [host for host, age in ages.items() if age > allowed]
 
 
 def hub_behind() -> bool:
