@@ -107,7 +107,15 @@ class CommandRecordAdmin(ReadOnlyAdmin):
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = ["name", "last_position", "events_handled", "behind", "status", "updated_at"]
-    readonly_fields = ["name", "last_position", "events_handled", "last_error", "failing_since", "updated_at"]
+    readonly_fields = [
+        "name",
+        "last_position",
+        "events_handled",
+        "last_error",
+        "failing_since",
+        "waiting_for",
+        "updated_at",
+    ]
     exclude = ["last_tx"]
     actions = ["run_now", "rebuild"]
 
@@ -119,6 +127,8 @@ class SubscriptionAdmin(ReadOnlyAdmin):
     def status(self, obj: Subscription) -> str:
         if obj.failing_since:
             return format_html('<span style="color:#ba2121">failing since {}</span>', obj.failing_since)
+        if obj.waiting_for:
+            return format_html('<span class="quiet">waiting: {}</span>', obj.waiting_for)
         return "ok"
 
     @admin.action(description="Catch up now")

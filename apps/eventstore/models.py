@@ -107,6 +107,9 @@ class Subscription(models.Model):
     events_handled = models.BigIntegerField(default=0)
     last_error = models.TextField(blank=True)
     failing_since = models.DateTimeField(null=True, blank=True)
+    waiting_for = models.TextField(
+        blank=True, help_text="What the last run waited for (another reader to catch up); it is tried again soon."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

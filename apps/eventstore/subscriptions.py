@@ -13,12 +13,29 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.eventstore.models import EventRecord, Subscription
 from apps.eventstore.store import RecordedEvent, read_after, recorded_after
 
 logger = logging.getLogger(__name__)
+
+
+class NotYet(Exception):
+    """Raised by a handler for an event it cannot handle yet because another reader has not caught up
+    (a reaction that reads a read model, say). The batch rolls back and the subscription waits: it is
+    tried again soon, quietly, and does not count as failing."""
+
+
+class _BatchStopped(Exception):
+    """A handler raised (the cause); carries the cursor the batch started from."""
+
+    def __init__(self, cursor: tuple[int, int]) -> None:
+        super().__init__(cursor)
+        self.cursor = cursor
+
 
 Handler = Callable[[RecordedEvent], None] | Callable[[list[RecordedEvent]], None]
 
@@ -82,17 +99,19 @@ def run_batch(sub: Subscriber, *, batch_size: int) -> int:
             return 0
         events = read_after(cursor.last_tx, cursor.last_position, limit=batch_size)
         wanted = [event for event in events if sub.wants(event)]
-        if sub.batches:
-            if wanted:
-                sub.handle(wanted)
-        else:
-            for event in wanted:
-                sub.handle(event)
-        handled = len(wanted)
+        try:
+            if sub.batches:
+                if wanted:
+                    sub.handle(wanted)
+            else:
+                for event in wanted:
+                    sub.handle(event)
+        except Exception as exc:
+            raise _BatchStopped((cursor.last_tx, cursor.last_position)) from exc
         if events:
             cursor.last_tx, cursor.last_position = events[-1].tx, events[-1].position
-            cursor.events_handled += handled
-            cursor.last_error, cursor.failing_since = "", None
+            cursor.events_handled += len(wanted)
+            cursor.last_error, cursor.failing_since, cursor.waiting_for = "", None, ""
             cursor.save(
                 update_fields=[
                     "last_tx",
@@ -100,6 +119,7 @@ def run_batch(sub: Subscriber, *, batch_size: int) -> int:
                     "events_handled",
                     "last_error",
                     "failing_since",
+                    "waiting_for",
                     "updated_at",
                 ]
             )
@@ -107,7 +127,8 @@ def run_batch(sub: Subscriber, *, batch_size: int) -> int:
 
 
 def run_subscription(name: str, *, batch_size: int | None = None, max_batches: int | None = None) -> int:
-    """Catch one subscription up; return the number of events read. Failures are recorded, not raised."""
+    """Catch one subscription up; return the number of events read. Failures and waits are recorded,
+    not raised."""
     sub = _subscribers[name]
     batch_size = batch_size or settings.EVENTSTORE_BATCH_SIZE
     Subscription.objects.get_or_create(name=name)
@@ -115,9 +136,11 @@ def run_subscription(name: str, *, batch_size: int | None = None, max_batches: i
     while max_batches is None or batches < max_batches:
         try:
             read = run_batch(sub, batch_size=batch_size)
-        except Exception as exc:
-            logger.exception("Subscription %s failed; it will retry from its cursor", name)
-            _record_failure(name, exc)
+        except _BatchStopped as stop:
+            _record_stop(name, stop.__cause__, at=stop.cursor)
+            return total
+        except Exception as exc:  # the store itself (the database is down, say)
+            _record_stop(name, exc)
             return total
         total += read
         batches += 1
@@ -137,12 +160,27 @@ def failing(name: str) -> bool:
     return Subscription.objects.filter(name=name, failing_since__isnull=False).exists()
 
 
-def _record_failure(name: str, exc: Exception) -> None:
+def stopped(name: str) -> bool:
+    """The subscription's last run stopped at its cursor: it failed, or it waits for another reader."""
+    return Subscription.objects.filter(name=name).exclude(failing_since__isnull=True, waiting_for="").exists()
+
+
+def _record_stop(name: str, exc: BaseException, *, at: tuple[int, int] | None = None) -> None:
+    """Record why the run stopped, unless another runner has moved the cursor on from ``at`` meanwhile
+    (its success stands: the row is unlocked once the batch rolls back)."""
+    rows = Subscription.objects.filter(name=name)
+    if at is not None:
+        rows = rows.filter(last_tx=at[0], last_position=at[1])
     try:
-        Subscription.objects.filter(name=name, failing_since__isnull=True).update(failing_since=timezone.now())
-        Subscription.objects.filter(name=name).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        if isinstance(exc, NotYet):
+            logger.info("Subscription %s waits: %s", name, exc)
+            rows.update(waiting_for=str(exc)[:2000])
+        else:
+            logger.error("Subscription %s failed; it will retry from its cursor", name, exc_info=exc)
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            rows.update(failing_since=Coalesce("failing_since", Value(timezone.now())), last_error=error)
     except DatabaseError:
-        logger.exception("Could not record the failure of subscription %s", name)
+        logger.exception("Could not record why subscription %s stopped", name)
 
 
 def reset_subscription(name: str) -> None:
@@ -150,7 +188,8 @@ def reset_subscription(name: str) -> None:
     sub = _subscribers[name]
     with transaction.atomic():
         Subscription.objects.update_or_create(
-            name=name, defaults={"last_tx": 0, "last_position": 0, "events_handled": 0, "last_error": ""}
+            name=name,
+            defaults={"last_tx": 0, "last_position": 0, "events_handled": 0, "last_error": "", "waiting_for": ""},
         )
         if sub.reset:
             sub.reset()

@@ -3,15 +3,16 @@ from celery import shared_task
 
 @shared_task(bind=True, ignore_result=True, max_retries=8)
 def run_subscription_task(self, name: str) -> None:
-    """Catch a subscription up after an append woke it. One that failed (say, a read model it needs is
-    not there yet) is tried again soon, with backoff; after that the beat sweep keeps trying."""
+    """Catch a subscription up after an append woke it. One that failed or waits (a read model it needs
+    has not read the event yet, say) is tried again soon, with backoff; after that the beat sweep keeps
+    trying."""
     from apps.eventstore import subscriptions
 
     subscriptions.woken(name)
     if name not in subscriptions.registered():
         return
     subscriptions.run_subscription(name)
-    if subscriptions.failing(name):
+    if subscriptions.stopped(name):
         raise self.retry(countdown=min(2**self.request.retries, 60))
 
 

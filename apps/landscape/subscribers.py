@@ -5,7 +5,7 @@ from django.db import connection
 from apps.eventstore.commands import CommandRejected, dispatch
 from apps.eventstore.models import Subscription
 from apps.eventstore.store import RecordedEvent
-from apps.eventstore.subscriptions import subscriber
+from apps.eventstore.subscriptions import NotYet, subscriber
 from apps.landscape import projections, reactions
 
 logger = logging.getLogger(__name__)
@@ -14,8 +14,8 @@ PROJECTIONS = "landscape.projections"
 PROCESS_MANAGER = "landscape.process_manager"
 
 
-class ProjectionsBehind(Exception):
-    """The read models have not seen this event yet; the batch is retried from its cursor."""
+class ProjectionsBehind(NotYet):
+    """The read models have not seen this event yet; the batch is tried again soon from its cursor."""
 
 
 @subscriber(PROJECTIONS, event_types=projections.PROJECTORS, reset=projections.clear)

@@ -1,3 +1,4 @@
+import logging
 import threading
 
 import pytest
@@ -62,6 +63,53 @@ def test_a_failing_handler_commits_neither_its_writes_nor_the_cursor_and_retries
     assert "handler failed on purpose" in cursor.last_error
     assert cursor.failing_since is not None
     assert not ServiceHeartbeat.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_handler_that_cannot_handle_an_event_yet_makes_its_subscription_wait_quietly_not_fail(caplog):
+    ready = False
+
+    def handle(event):
+        if not ready:
+            raise subscriptions.NotYet("the read model has not read it yet")
+        ServiceHeartbeat.objects.create(name=event.data["name"], last_seen=event.recorded_at)
+
+    subscriptions.subscriber("test.waits", event_types=["Test.Seen"])(handle)
+    try:
+        append("a")
+        subscriptions.run_subscription("test.waits")
+
+        cursor = Subscription.objects.get(name="test.waits")
+        assert (cursor.last_position, cursor.failing_since, cursor.last_error) == (0, None, "")
+        assert cursor.waiting_for == "the read model has not read it yet"
+        assert subscriptions.stopped("test.waits")
+        assert not subscriptions.failing("test.waits")
+        assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+        ready = True
+        subscriptions.run_subscription("test.waits")
+
+        cursor.refresh_from_db()
+        assert cursor.waiting_for == ""
+        assert cursor.events_handled == 1
+        assert not subscriptions.stopped("test.waits")
+        assert ServiceHeartbeat.objects.filter(name="a").exists()
+    finally:
+        subscriptions.unregister("test.waits")
+
+
+@pytest.mark.django_db
+def test_a_failure_reported_after_another_runner_moved_the_cursor_on_leaves_that_success_standing(seen):
+    """A failed batch rolls back and unlocks the row before its failure is written down; meanwhile
+    another runner may handle the same events. Its success must not be overwritten."""
+    append("a")
+    subscriptions.run_subscription("test.seen")
+    failed_at = (0, 0)  # where the failed batch had started
+
+    subscriptions._record_stop("test.seen", RuntimeError("handler failed on purpose"), at=failed_at)
+
+    assert not subscriptions.stopped("test.seen")
+    assert Subscription.objects.get(name="test.seen").last_error == ""
 
 
 @pytest.mark.django_db
@@ -188,6 +236,24 @@ def test_a_subscription_that_failed_is_tried_again_soon_without_waiting_for_the_
     assert log.read_text().split() == [str(event.position)]
     # The handler writes the log inside the run's transaction: the run clears the failure as it commits.
     wait_for(lambda: not subscriptions.failing("test.probe"), timeout=10, what="the retried run to commit")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_subscription_that_waits_is_tried_again_soon_and_logs_no_error(celery_worker, tmp_path):
+    log = tmp_path / "probe.log"
+    earlier_output = len(celery_worker.output())  # the worker serves the whole module
+
+    (event,) = store.append("probe-1", [NewEvent("Test.Probe", {"log": str(log), "wait_once": True})])
+
+    wait_for(lambda: log.exists(), timeout=20, what=f"the retried run:\n{celery_worker.output()}")
+    assert (tmp_path / "probe.log.failed").exists()  # it did wait first
+    assert log.read_text().split() == [str(event.position)]
+    wait_for(lambda: not subscriptions.stopped("test.probe"), timeout=10, what="the retried run to commit")
+    output = celery_worker.output()[earlier_output:]
+    assert "waits: the read model has not read it yet" in output
+    assert "Traceback" not in output
+    assert "ERROR" not in output
 
 
 @pytest.mark.slow

@@ -24,7 +24,8 @@ class Command(BaseCommand):
             with tqdm(total=subscriptions.lag(name), desc=name, unit="event", file=self.stderr) as bar:
                 while read := subscriptions.run_subscription(name, batch_size=batch_size, max_batches=1):
                     bar.update(read)
-            failure = Subscription.objects.filter(name=name, failing_since__isnull=False).first()
-            if failure:
-                raise CommandError(f"{name} stopped at event #{failure.last_position}: {failure.last_error}")
+            cursor = Subscription.objects.get(name=name)
+            if cursor.failing_since or cursor.waiting_for:
+                why = cursor.last_error if cursor.failing_since else f"it waits: {cursor.waiting_for}"
+                raise CommandError(f"{name} stopped at event #{cursor.last_position}: {why}")
             self.stdout.write(self.style.SUCCESS(f"{name}: caught up"))
