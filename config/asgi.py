@@ -1,5 +1,6 @@
-"""The web server's application: HTTP goes to Django once the whole request has arrived (apps/core/asgi.py);
-websockets under /ws/ go to Channels (live updates of the admin's pages)."""
+"""The web server's application: HTTP goes to Django once the whole request has arrived (apps/core/asgi.py),
+machine endpoints' hot methods by a direct route (apps/core/machine_api.py); websockets under /ws/ go to
+Channels (live updates of the admin's pages)."""
 
 import gc
 import os
@@ -16,12 +17,13 @@ from django.conf import settings  # noqa: E402
 from django.urls import get_resolver, path  # noqa: E402
 
 from apps.core.asgi import buffered_wsgi  # noqa: E402
+from apps.core.machine_api import direct_route  # noqa: E402
 from apps.eventlog.apis import waits  # noqa: E402
 from apps.live.consumers import LiveConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": buffered_wsgi(django_http, waits=waits),
+        "http": buffered_wsgi(django_http, waits=waits, direct=direct_route),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/live/<str:topic>/", LiveConsumer.as_asgi())]))
         ),

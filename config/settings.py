@@ -85,6 +85,16 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+#: What a machine endpoint's hot methods go through on the web server's direct route
+#: (apps/core/machine_api.py): the guard and what sets headers, in MIDDLEWARE's order. The rest serves
+#: people (sessions, CSRF, sign-in, messages, static files, the sign-in lockout).
+MACHINE_MIDDLEWARE = [
+    "apps.core.middleware.RequestGuardMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"

@@ -65,8 +65,11 @@ class BufferedWSGI:
         body_seconds: float,
         waits: Callable[[Scope], bool] = lambda scope: False,
         waiting_threads: int = 1,
+        direct: Callable[[dict[str, Any]], WSGIApp | None] = lambda environ: None,
     ) -> None:
         self.wsgi_app = wsgi_app
+        #: Requests answered without the whole of Django's stack (``apps.core.machine_api``).
+        self.direct = direct
         self.max_body_bytes = max_body_bytes
         self.body_seconds = body_seconds
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="web")
@@ -135,7 +138,7 @@ class BufferedWSGI:
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
             started[:] = [int(status[:3]), [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]]
 
-        result = self.wsgi_app(environ, start_response)
+        result = (self.direct(environ) or self.wsgi_app)(environ, start_response)
         try:
             if not getattr(result, "streaming", False):
                 return started[0], started[1], b"".join(result)
@@ -217,9 +220,15 @@ def environ_from(scope: Scope, body: bytes) -> dict[str, Any]:
     return environ
 
 
-def buffered_wsgi(wsgi_app: WSGIApp, *, waits: Callable[[Scope], bool] = lambda scope: False) -> BufferedWSGI:
+def buffered_wsgi(
+    wsgi_app: WSGIApp,
+    *,
+    waits: Callable[[Scope], bool] = lambda scope: False,
+    direct: Callable[[dict[str, Any]], WSGIApp | None] = lambda environ: None,
+) -> BufferedWSGI:
     return BufferedWSGI(
         wsgi_app,
+        direct=direct,
         threads=settings.WEB_THREADS,
         max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         body_seconds=settings.WEB_BODY_SECONDS,

@@ -1,6 +1,7 @@
 """Shared-cache helpers. The cache only ever saves work: when it cannot be reached, they read and
 write through to the database instead of failing the request."""
 
+import json
 import logging
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -12,6 +13,8 @@ from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.db import transaction
+
+from apps.core.mirror import CHANNEL, mirror
 
 #: A version expires after a day (the next read starts a new one): versions of agents and keys that
 #: are gone do not pile up.
@@ -27,9 +30,11 @@ _read_ahead: ContextVar[tuple[frozenset[str], dict[str, Any]] | None] = ContextV
 def cache_read_ahead(keys: Collection[str]) -> Iterator[None]:
     """Fetch ``keys`` from the shared cache in one round trip; in the block, reads of those keys through
     ``cache_get_many`` are answered from it. A request that needs several entries (the failure counters,
-    the API key, the event type) then waits for one answer instead of one each."""
+    the API key, the event type) then waits for one answer instead of one each, and for none when the
+    process's local copy answers them all (``apps.core.mirror``)."""
+    keys = [key for key in keys if not mirror.answers(key)] if mirror.live() else list(keys)
     try:
-        found = cache.get_many(list(keys))
+        found = cache.get_many(keys) if keys else {}
     except Exception:  # each read goes to the cache itself, and handles its absence as it does
         found = None
     token = _read_ahead.set(None if found is None else (frozenset(keys), found))
@@ -47,14 +52,29 @@ def cache_get_many(keys: list[str]) -> dict[str, Any]:
     return cache.get_many(keys)
 
 
-def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
+def cache_get_versioned(key: str, version_key: str, *, local: bool = False) -> tuple[Any, str | None]:
     """The value cached at ``key`` if it was cached under the current version of ``version_key``
-    (else None), and that version, to cache a value under. One round trip.
+    (else None), and that version, to cache a value under. One round trip, or none with ``local``
+    when the process's copy holds both (what is read on every request).
 
     A version names a state of what the value was computed from. Read it before that state, cache
     the result under it, and drop the version (`cache_invalidate`) whenever the state changes: a
     value computed from the old state, even one cached after the change, no longer matches.
     """
+    generation = None
+    if local and mirror.live():
+        if (held := mirror.get_versioned(key, version_key)) is not None:
+            return held
+        generation = mirror.generation
+    value, version = _shared_get_versioned(key, version_key)
+    if generation is not None and version is not None:
+        mirror.remember(version_key, version, generation)
+        if value is not None:
+            mirror.put(key, value, version)
+    return value, version
+
+
+def _shared_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     try:
         found = cache_get_many([key, version_key])
         version, entry = found.get(version_key), found.get(key)
@@ -70,10 +90,13 @@ def cache_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     return None, version
 
 
-def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int) -> bool:
-    """Cache ``value`` under ``version`` (from `cache_get_versioned`); whether it was."""
+def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int, *, local: bool = False) -> bool:
+    """Cache ``value`` under ``version`` (from `cache_get_versioned`), in the process's copy too with
+    ``local``; whether it was cached."""
     if version is None:
         return False
+    if local:
+        mirror.put(key, value, version)
     try:
         cache.set(key, (version, value), timeout)
     except Exception:
@@ -87,10 +110,31 @@ def cache_invalidate(keys: Collection[str]) -> None:
     again once it commits (a request in between could have cached what it read before the commit)."""
     if keys:
         try:
-            cache.delete_many(keys)
+            _drop(keys)
         except Exception:  # the commit's own attempt below tries again
             logger.warning("The shared cache cannot be reached; dropping %d entries after the commit", len(keys))
-        transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+        transaction.on_commit(lambda: _drop(keys), robust=True)
+
+
+def _drop(keys: Collection[str]) -> None:
+    """Delete ``keys`` and publish that they are gone (in one round trip), for every process's copy."""
+    mirror.drop(keys)  # this process's own, at once
+    publisher = getattr(cache, "publisher", None)
+    if publisher is None:
+        cache.delete_many(keys)
+        return
+    pipeline = publisher.pipeline(transaction=False)
+    pipeline.delete(*(cache.make_and_validate_key(key) for key in keys))
+    pipeline.publish(CHANNEL, json.dumps({"dropped": list(keys)}))
+    pipeline.execute()
+
+
+def cache_publish_blocked(keys: Collection[str], until: float) -> None:
+    """Tell every process's copy that these failure counters are blocked until ``until`` (epoch seconds)."""
+    mirror.block(keys, until)  # this process's own, at once
+    publisher = getattr(cache, "publisher", None)
+    if publisher is not None:
+        publisher.publish(CHANNEL, json.dumps({"blocked": list(keys), "until": until}))
 
 
 class _ReusedClientRedisCacheClient(RedisCacheClient):
@@ -111,8 +155,19 @@ class _ReusedClientRedisCacheClient(RedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    """Django's Redis cache backend, with one Redis client per connection pool."""
+    """Django's Redis cache backend, with one Redis client per connection pool, and the client for
+    what it publishes to the processes' local copies (``apps.core.mirror``)."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusedClientRedisCacheClient
+
+    @property
+    def publisher(self) -> Any:
+        return self._cache.get_client(write=True)
+
+    def clear(self) -> None:
+        """Empty the shared cache, and every process's copy with it."""
+        super().clear()
+        mirror.clear()
+        self.publisher.publish(CHANNEL, json.dumps({"cleared": True}))

@@ -3,7 +3,8 @@
 Guessing keys or client secrets then costs the guesser a minute per ``AUTH_FAILURES_ALLOWED``
 tries, from one address or against one key, and never costs the hub more than that many checks.
 The counters live in the shared cache; when it cannot be reached, authentication goes on unthrottled
-rather than refusing everyone.
+rather than refusing everyone. A counter that reaches the limit is published to every process's local
+copy (``apps.core.mirror``), which then answers the check without a round trip.
 """
 
 import logging
@@ -16,7 +17,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from apps.core.api import ApplicationError
-from apps.core.cache import cache_get_many
+from apps.core.cache import cache_get_many, cache_publish_blocked
+from apps.core.mirror import mirror
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -24,7 +26,14 @@ T = TypeVar("T")
 
 def cache_keys(scope: str, request: HttpRequest, prefix: str | None) -> list[str]:
     """The shared-cache entries ``authenticated`` reads (for ``cache_read_ahead``)."""
-    return _keys(scope, _address(request), prefix)[0]
+    keys, window = _keys(scope, _address(request), prefix)
+    return [] if _answered_locally(window) else keys
+
+
+def _answered_locally(window: int) -> bool:
+    """The local copy has heard every block published in this window: it was subscribed before."""
+    since = mirror.live_since if mirror.live() else None
+    return since is not None and since <= window * settings.AUTH_FAILURE_WINDOW_SECONDS
 
 
 def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]:
@@ -38,22 +47,33 @@ def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]
 def blocked(scope: str, request: HttpRequest, prefix: str | None) -> int | None:
     """Seconds to wait if this address or key prefix failed too often lately, else None."""
     keys, window = _keys(scope, _address(request), prefix)
-    try:
-        counts = cache_get_many(keys)
-    except Exception:  # the cache is down: authenticate anyway
-        logger.warning("Cannot read the failed-authentication counters; not throttling", exc_info=True)
-        return None
-    if any(count >= settings.AUTH_FAILURES_ALLOWED for count in counts.values()):
-        return max(1, int((window + 1) * settings.AUTH_FAILURE_WINDOW_SECONDS - time.time()) + 1)
-    return None
+    if _answered_locally(window):
+        is_blocked = mirror.blocked_until(keys) is not None
+    else:
+        try:
+            counts = cache_get_many(keys)
+        except Exception:  # the cache is down: authenticate anyway
+            logger.warning("Cannot read the failed-authentication counters; not throttling", exc_info=True)
+            return None
+        is_blocked = any(count >= settings.AUTH_FAILURES_ALLOWED for count in counts.values())
+    return max(1, int(_window_end(window) - time.time()) + 1) if is_blocked else None
+
+
+def _window_end(window: int) -> float:
+    return (window + 1) * settings.AUTH_FAILURE_WINDOW_SECONDS
 
 
 def failed(scope: str, request: HttpRequest, prefix: str | None) -> None:
     """Count a failed authentication from this address, with this key prefix."""
+    keys, window = _keys(scope, _address(request), prefix)
     try:
-        for key in _keys(scope, _address(request), prefix)[0]:
+        reached = []
+        for key in keys:
             cache.add(key, 0, timeout=2 * settings.AUTH_FAILURE_WINDOW_SECONDS)
-            cache.incr(key)
+            if cache.incr(key) >= settings.AUTH_FAILURES_ALLOWED:
+                reached.append(key)
+        if reached:
+            cache_publish_blocked(reached, until=_window_end(window))
     except Exception:
         logger.warning("Cannot count a failed authentication", exc_info=True)
 

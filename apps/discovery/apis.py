@@ -39,6 +39,8 @@ class AgentApi(MachineApi):
 
 
 class CollectApi(AgentApi):
+    direct_methods = frozenset({"POST"})
+
     @extend_schema(
         operation_id="discovery_collect",
         summary="Send a discovery",
@@ -71,6 +73,8 @@ class CollectPreviewApi(AgentApi):
 
 
 class HeartbeatApi(AgentApi):
+    direct_methods = frozenset({"POST"})
+
     @extend_schema(
         operation_id="host_heartbeat",
         summary="Agent heartbeat",

@@ -45,7 +45,7 @@ def api_key_authenticate(key: str) -> ApiKey | None:
         return None
     key_hash = api_key_hash(key)
     cache_key, version_key = _cache_keys(key_hash)
-    api_key, version = cache_get_versioned(cache_key, version_key)
+    api_key, version = cache_get_versioned(cache_key, version_key, local=True)
     if api_key is None:
         api_key = (
             ApiKey.objects.select_related("system")
@@ -54,12 +54,12 @@ def api_key_authenticate(key: str) -> ApiKey | None:
         )
         if api_key is None:
             return None  # not cached: guessing keys must not fill the cache
-        cache_set_versioned(cache_key, api_key, version, API_KEY_CACHE_SECONDS)
+        cache_set_versioned(cache_key, api_key, version, API_KEY_CACHE_SECONDS, local=True)
     now = timezone.now()
     if api_key.last_used_at is None or api_key.last_used_at < now - LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
-        cache_set_versioned(cache_key, api_key, version, API_KEY_CACHE_SECONDS)
+        cache_set_versioned(cache_key, api_key, version, API_KEY_CACHE_SECONDS, local=True)
     return api_key
 
 
@@ -91,12 +91,12 @@ def event_type_cache_keys(identifier: str) -> list[str]:
 def event_type_by_identifier(identifier: str) -> EventType | None:
     """The event type with this identifier (active or not, its system loaded), from the shared cache."""
     cache_key, _ = event_type_cache_keys(identifier)
-    event_type, version = cache_get_versioned(cache_key, EVENT_TYPES_VERSION)
+    event_type, version = cache_get_versioned(cache_key, EVENT_TYPES_VERSION, local=True)
     if event_type is None:
         event_type = EventType.objects.select_related("system").filter(identifier=identifier).first()
         if event_type is None:
             return None  # not cached: made-up identifiers must not fill the cache
-        cache_set_versioned(cache_key, event_type, version, EVENT_TYPE_CACHE_SECONDS)
+        cache_set_versioned(cache_key, event_type, version, EVENT_TYPE_CACHE_SECONDS, local=True)
     return event_type
 
 

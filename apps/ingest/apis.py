@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from apps.core import throttle
 from apps.core.api import ApplicationError, json_content_type_required
 from apps.core.cache import cache_read_ahead
-from apps.core.machine_api import MachineApi
+from apps.core.machine_api import MachineApi, MachineRequest
 from apps.hub.services import api_key_cache_keys, api_key_prefix, event_type_cache_keys
 from apps.ingest import services
 
@@ -28,7 +28,7 @@ class ProducerApi(MachineApi):
     #: What a refusal is recorded under when the URL names no event.
     refused_as = ""
 
-    def handle_post(self, request: Request, identifier: str = "") -> Response:
+    def handle_post(self, request: MachineRequest, identifier: str = "") -> Response:
         caller = None
         try:
             with cache_read_ahead(self._cache_keys(request, identifier)):
@@ -46,21 +46,21 @@ class ProducerApi(MachineApi):
                 )
             raise
 
-    def receive(self, request: Request, caller: services.Caller, identifier: str) -> Response:
+    def receive(self, request: MachineRequest, caller: services.Caller, identifier: str) -> Response:
         raise NotImplementedError
 
     @staticmethod
-    def _api_key(request: Request) -> str | None:
-        return request.headers.get("X-API-Key") or request.query_params.get("access_key")
+    def _api_key(request: MachineRequest) -> str | None:
+        return request.headers.get("X-API-Key") or request.GET.get("access_key")
 
-    def _cache_keys(self, request: Request, identifier: str) -> list[str]:
+    def _cache_keys(self, request: MachineRequest, identifier: str) -> list[str]:
         """What the request will read from the shared cache: the failure counters, the key, the event type."""
         api_key = self._api_key(request)
         keys = throttle.cache_keys("webhook", request, api_key and api_key_prefix(api_key))
         keys += api_key_cache_keys(api_key) if api_key else []
         return keys + (event_type_cache_keys(identifier) if identifier else [])
 
-    def _caller(self, request: Request) -> services.Caller:
+    def _caller(self, request: MachineRequest) -> services.Caller:
         authorization = request.headers.get("Authorization", "")
         api_key = self._api_key(request)
         bearer_token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
@@ -81,6 +81,8 @@ CREDENTIALS = [
 class EventReceiveApi(ProducerApi):
     """The webhook producers send events to."""
 
+    direct_methods = frozenset({"POST"})
+
     class AcceptedSerializer(serializers.Serializer):
         event_id = serializers.UUIDField()
         status = serializers.CharField()
@@ -94,10 +96,10 @@ class EventReceiveApi(ProducerApi):
         parameters=[*CREDENTIALS, OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
         responses={202: AcceptedSerializer, **{code: OpenApiResponse(description=d) for code, d in ERRORS.items()}},
     )
-    def post(self, request: Request, identifier: str) -> Response:
+    def post(self, request: MachineRequest, identifier: str) -> Response:
         return self.handle_post(request, identifier)
 
-    def receive(self, request: Request, caller: services.Caller, identifier: str) -> Response:
+    def receive(self, request: MachineRequest, caller: services.Caller, identifier: str) -> Response:
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()
         event_type = services.event_type_for(caller=caller, identifier=identifier)
@@ -108,7 +110,7 @@ class EventReceiveApi(ProducerApi):
             event_type=event_type,
             body=body,
             headers=dict(request.headers),
-            query=request.query_params.dict(),
+            query=request.GET.dict(),
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         response = Response({"event_id": accepted.event_id, "status": "accepted"}, status=202)
