@@ -103,7 +103,7 @@ class DirectRoute:
     """The sender of the request signals of directly answered requests."""
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)  # a heartbeat's path names its host: one entry per agent
 def _route(path: str, method: str) -> tuple[type[MachineApi], dict[str, Any]] | None:
     try:
         match = get_resolver().resolve(path)
