@@ -97,8 +97,12 @@ def cache_set_versioned(key: str, value: Any, version: str | None, timeout: int,
         return False
     if local:
         mirror.put(key, value, version)
+    else:
+        mirror.drop([key])  # a copy this process held is outdated too
     try:
         cache.set(key, (version, value), timeout)
+        # A value replaced under the same version (a newer verdict, say): the other copies read it again.
+        _publish({"dropped": [key], "by": mirror.identity})
     except Exception:
         logger.warning("The shared cache cannot be reached; %s is not cached", key, exc_info=True)
         return False
@@ -125,16 +129,21 @@ def _drop(keys: Collection[str]) -> None:
         return
     pipeline = publisher.pipeline(transaction=False)
     pipeline.delete(*(cache.make_and_validate_key(key) for key in keys))
-    pipeline.publish(CHANNEL, json.dumps({"dropped": list(keys)}))
+    _publish({"dropped": list(keys)}, pipeline)
     pipeline.execute()
 
 
 def cache_publish_blocked(keys: Collection[str], until: float) -> None:
     """Tell every process's copy that these failure counters are blocked until ``until`` (epoch seconds)."""
     mirror.block(keys, until)  # this process's own, at once
-    publisher = getattr(cache, "publisher", None)
+    _publish({"blocked": list(keys), "until": until})
+
+
+def _publish(message: dict[str, Any], through: Any = None) -> None:
+    """Publish ``message`` to every process's copy (``apps.core.mirror``), if the cache is Redis."""
+    publisher = through or getattr(cache, "publisher", None)
     if publisher is not None:
-        publisher.publish(CHANNEL, json.dumps({"blocked": list(keys), "until": until}))
+        publisher.publish(CHANNEL, json.dumps(message))
 
 
 class _ReusedClientRedisCacheClient(RedisCacheClient):
@@ -170,4 +179,4 @@ class RedisCache(DjangoRedisCache):
         """Empty the shared cache, and every process's copy with it."""
         super().clear()
         mirror.clear()
-        self.publisher.publish(CHANNEL, json.dumps({"cleared": True}))
+        _publish({"cleared": True})

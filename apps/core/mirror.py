@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Collection
 from typing import Any
+from uuid import uuid4
 
 from django.core.cache import cache
 
@@ -32,12 +33,16 @@ RETRY_SECONDS = 1.0
 #: A held value is read from the shared cache again at least this often: a safety net only, as the
 #: published drops keep the copy current.
 ENTRY_SECONDS = 60
+#: Past this many held values, the expired ones are let go (each changed discovery adds one).
+MAX_ENTRIES = 100_000
 
 
 class Mirror:
     """The copy kept by one process; ``mirror`` is the one to use."""
 
     def __init__(self) -> None:
+        #: Names this process's copy in what it publishes (it has applied its own changes already).
+        self.identity = uuid4().hex
         self._lock = threading.Lock()
         self._pubsub: Any = None
         self._fd: int | None = None  # the subscription's socket
@@ -132,7 +137,7 @@ class Mirror:
         published = json.loads(message["data"])
         if published.get("cleared"):
             self._clear()
-        if dropped := published.get("dropped"):
+        if (dropped := published.get("dropped")) and published.get("by") != self.identity:
             self._forget(dropped)
         if blocked := published.get("blocked"):
             self.block(blocked, published["until"])
@@ -153,7 +158,15 @@ class Mirror:
 
     def put(self, key: str, value: Any, version: str) -> None:
         """Keep ``value`` under ``version``: served only while that version stays the current one."""
-        self._entries[key] = (version, value, time.monotonic() + ENTRY_SECONDS)
+        now = time.monotonic()
+        if len(self._entries) >= MAX_ENTRIES:
+            with self._lock:
+                for held, (_, _, expires_at) in list(self._entries.items()):
+                    if expires_at < now:
+                        del self._entries[held]
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+        self._entries[key] = (version, value, now + ENTRY_SECONDS)
 
     def answers(self, key: str) -> bool:
         """Whether a read of ``key`` may be answered here (a miss then reads the shared cache itself)."""

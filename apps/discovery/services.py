@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.api import ApplicationError, json_body
-from apps.core.cache import cache_get_many, cache_get_versioned, cache_invalidate, cache_set_versioned
+from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
 from apps.discovery.enrichment import enrich
 from apps.discovery.models import DiscardedDiscoveryEvent, DiscoveryEvent, LastDiscovery
 from apps.discovery.policies import (
@@ -137,9 +137,13 @@ def collect_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+#: Whose discovery a body is never changes: those entries are held under one version nothing drops.
+KNOWN_BODIES_VERSION = "discovery:known-bodies-version"
+
+
 def collect_cache_keys(digest: str) -> list[str]:
     """The shared-cache entries ``discovery_collect`` reads first (for ``cache_read_ahead``)."""
-    return [_known_body_key(digest)]
+    return [_known_body_key(digest), KNOWN_BODIES_VERSION]
 
 
 def _known_body_key(digest: str) -> str:
@@ -152,23 +156,19 @@ def discovery_collect(*, body: bytes, digest: str) -> DiscoveryEvent | None:
     """An agent's collect request: ``discovery_receive`` of its envelope, parsed and checked only when
     the body is not byte for byte a repeat of its agent's last discovery (parsing is most of a
     repeat's cost, and agents repeat themselves every few seconds)."""
-    try:
-        known = cache_get_many([_known_body_key(digest)]).get(_known_body_key(digest))
-    except Exception:  # the cache cannot be reached: parse it, as a new body is
-        known = None
+    # Both read from the web process's own copy once held (a repeat then costs no round trip); when the
+    # cache cannot be reached, the body is parsed, as a new one is.
+    known, bodies_version = cache_get_versioned(_known_body_key(digest), KNOWN_BODIES_VERSION, local=True)
     if known is not None:
         agent_id, discovery_type = known
-        seen, _ = cache_get_versioned(_seen_key(agent_id, discovery_type), _context_key(agent_id))
+        seen, _ = cache_get_versioned(_seen_key(agent_id, discovery_type), _context_key(agent_id), local=True)
         if seen == digest:
             return None
     envelope = envelope_parse(body)
     discovery = discovery_receive(envelope=envelope, body=body, digest=digest)
     if discovery is None and known is None:
         whose = (str(UUID(envelope["agent_id"])), envelope["discovery_type"])
-        try:
-            cache.set(_known_body_key(digest), whose, settings.DISCOVERY_SEEN_SECONDS)
-        except Exception:
-            logger.warning("The shared cache cannot be reached; a repeated discovery is parsed again", exc_info=True)
+        cache_set_versioned(_known_body_key(digest), whose, bodies_version, settings.DISCOVERY_SEEN_SECONDS, local=True)
     return discovery
 
 
@@ -188,12 +188,12 @@ def discovery_receive(*, envelope: dict[str, Any], body: bytes, digest: str | No
     agent_id, discovery_type = UUID(envelope["agent_id"]), envelope["discovery_type"]
     digest = digest or collect_digest(body)
     seen_key = _seen_key(agent_id, discovery_type)
-    seen, version = cache_get_versioned(seen_key, _context_key(agent_id))
+    seen, version = cache_get_versioned(seen_key, _context_key(agent_id), local=True)
     if seen == digest:
         return None
     mark = fingerprint(digest, policy_context(envelope))
     if LastDiscovery.objects.filter(agent_id=agent_id, discovery_type=discovery_type, fingerprint=mark).exists():
-        cache_set_versioned(seen_key, digest, version, settings.DISCOVERY_SEEN_SECONDS)
+        cache_set_versioned(seen_key, digest, version, settings.DISCOVERY_SEEN_SECONDS, local=True)
         return None
     discovery = DiscoveryEvent.objects.create(
         agent_id=agent_id,

@@ -1,6 +1,7 @@
 """A web process's local copy of API keys, event types and blocked senders (``apps.core.mirror``) is
 never behind what another process changed, and is not trusted once its subscription breaks."""
 
+import json
 import time
 
 import pytest
@@ -11,8 +12,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from apps.discovery.models import DiscoveryEvent
 from apps.hub.models import ApiKey, EventType
 from apps.hub.services import api_key_cache_keys, api_key_revoke, event_types_forget
+from tests.discovery.agents import agent_api_key, as_agent, collect, process
+from tests.discovery.support import load
 from tests.hub import factories
 from tests.processes import start_web
 
@@ -105,3 +109,29 @@ def test_a_copy_whose_subscription_broke_is_not_trusted(web, crm):
     cache.delete_many(api_key_cache_keys(key))
 
     assert send(web, event, key) == 401
+
+
+def send_discovery(base, key, envelope):
+    headers = {"X-Trento-Apikey": key, "Content-Type": "application/json"}
+    return requests.post(f"{base}/api/v1/collect", data=json.dumps(envelope), headers=headers, timeout=10).status_code
+
+
+def test_an_agents_repeats_read_nothing_from_redis_and_a_change_elsewhere_is_seen_at_once(web, shared_dir):
+    key = agent_api_key()
+    host = load(shared_dir, "web/host_discovery.json")
+    assert send_discovery(web, key, host) == 202
+    process()  # as the worker would: it is now the agent's last discovery
+    assert send_discovery(web, key, host) == 202  # found identical: the web process holds that verdict now
+    time.sleep(1.1)
+
+    before = redis_reads()
+    assert [send_discovery(web, key, host) for _ in range(3)] == [202] * 3
+    assert redis_reads() == before
+    assert DiscoveryEvent.objects.count() == 1
+
+    # Another process (the test's, as the worker) takes a changed discovery as the agent's last one.
+    changed = as_agent(host, host["agent_id"], hostname="renamed")
+    assert collect(Client(), key, changed).status_code == 202
+    process()
+    assert send_discovery(web, key, host) == 202  # no longer the last one: stored to be applied again
+    assert DiscoveryEvent.objects.count() == 3
