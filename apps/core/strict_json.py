@@ -11,6 +11,8 @@ import math
 import re
 from typing import Any
 
+import orjson
+
 #: Objects and arrays nested deeper than this are refused.
 MAX_DEPTH = 64
 #: Integers beyond a signed 64-bit integer are refused (many consumers cannot hold them).
@@ -24,6 +26,9 @@ class InvalidJson(ValueError):
         super().__init__(message)
         self.message = message
 
+
+#: ``_fast``'s answer when the standard library must read the body.
+_SLOW = object()
 
 #: Escapes that decode to a NUL or to a UTF-16 surrogate: only a body holding one needs its texts read.
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
@@ -45,8 +50,10 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def loads(raw: bytes | str) -> Any:
     """Decode a JSON body (UTF-8, no byte order mark); ``InvalidJson`` says what is refused.
 
-    The C decoder does the parsing; one walk over the containers then checks depth and numbers, and
-    texts only when the body holds an escape that could make a NUL or a lone surrogate."""
+    orjson does the parsing, or the standard library's decoder when orjson would read the body
+    differently or finds it invalid (and the standard library then says why); one walk over the
+    containers then checks depth and numbers, and texts only when the body holds an escape that could
+    make a NUL or a lone surrogate."""
     if isinstance(raw, bytes):
         if raw.startswith(b"\xef\xbb\xbf"):
             raise InvalidJson("The body starts with a byte order mark: send UTF-8 without one.")
@@ -54,8 +61,35 @@ def loads(raw: bytes | str) -> Any:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InvalidJson(f"The body is not UTF-8 (byte {exc.start + 1}).") from None
+    value = _fast(raw)
+    slow = value is _SLOW or not _plain(value)
+    if slow:  # orjson refused it, or a number is out of range (orjson reads integers past 64 bits as doubles)
+        value = _standard(raw)
+    texts = "\\u" in raw and _SUSPECT_ESCAPE.search(raw) is not None
+    if slow or texts:
+        _check(value, texts=texts)  # find what is wrong, and where
+    return value
+
+
+def _fast(raw: str) -> Any:
+    """The body as orjson reads it, or ``_SLOW`` when only the standard library can tell.
+
+    orjson keeps the last of duplicate keys without a word, so they are counted: outside texts, a
+    colon follows each key and nothing else, and orjson's own text of the value holds one colon per
+    distinct key plus those inside texts, so the body holds more colons only if a key repeats (a colon
+    written as an escape would hide one)."""
+    if "\\u003" in raw:
+        return _SLOW
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_object)
+        value = orjson.loads(raw)
+        return value if raw.count(":") == orjson.dumps(value).count(b":") else _SLOW
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # invalid, or nested deeper than orjson writes
+        return _SLOW
+
+
+def _standard(raw: str) -> Any:
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant, object_pairs_hook=_object)
     except InvalidJson:
         raise
     except RecursionError:
@@ -64,10 +98,6 @@ def loads(raw: bytes | str) -> Any:
         if "integer string conversion" in str(exc):  # more digits than Python converts
             raise InvalidJson("An integer in the body is beyond 64 bits.") from None
         raise InvalidJson(f"The body is not valid JSON: {exc}.") from None
-    texts = "\\u" in raw and _SUSPECT_ESCAPE.search(raw) is not None
-    if not _plain(value) or texts:
-        _check(value, texts=texts)  # find what is wrong, and where
-    return value
 
 
 def _plain(value: Any) -> bool:
@@ -82,10 +112,8 @@ def _plain(value: Any) -> bool:
                 kind = child.__class__
                 if kind is dict or kind is list:
                     containers.append(child)
-                elif (kind is int and not -MAX_INTEGER <= child <= MAX_INTEGER) or (
-                    kind is float and math.isinf(child)
-                ):
-                    return False
+                elif (kind is int or kind is float) and not -MAX_INTEGER <= child <= MAX_INTEGER:
+                    return False  # beyond 64 bits, or a double that large (infinite, or an integer orjson read)
         if containers and depth >= MAX_DEPTH:
             return False
         level = containers

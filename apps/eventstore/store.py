@@ -182,6 +182,22 @@ def _loads(text: str) -> Any:
         return json.loads(text)
 
 
+def _dumps(value: Any) -> str:
+    """The JSON text stored for a payload: orjson (a batch's text is much of what receiving it costs),
+    or the standard library for what orjson refuses (integers wider than 64 bits, keys that are not
+    texts). UUIDs are written as their text."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), default=_uuid_text)
+
+
+def _uuid_text(value: Any) -> str:
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 @contextmanager
 def _cycle_collector_paused() -> Iterator[None]:
     """Decoding a batch allocates thousands of containers, each allocation counting towards a run of the
@@ -367,14 +383,14 @@ def start_streams(starts: Sequence[tuple[str, NewEvent, Causation]]) -> list[Rec
     batch = [
         {
             "stream": stream_id, "type": event.type, "version": versions[event.type], "data": event.data,
-            "id": str(event.event_id), "cause": causation.cause_id and str(causation.cause_id),
-            "correlation": str(causation.correlation_id), "actor": causation.actor,
+            "id": event.event_id, "cause": causation.cause_id, "correlation": causation.correlation_id,
+            "actor": causation.actor,
         }
         for stream_id, event, causation in starts
     ]  # fmt: skip
     try:
         with transaction.atomic(savepoint=False), _cursor() as cursor:
-            cursor.execute(_PG_START_STREAMS, [now, json.dumps(batch, separators=(",", ":"))])
+            cursor.execute(_PG_START_STREAMS, [now, _dumps(batch)])
             inserted = {event_id: (position, tx) for event_id, position, tx in cursor.fetchall()}
     except IntegrityError as exc:
         raise ConcurrencyError(starts[0][0], 0, None, "one of the streams exists already") from exc
@@ -406,7 +422,7 @@ class _Append:
         if self.postgresql:
             self.sql = _PG_INSERT[check_version]
             batch = [
-                {"type": event.type, "version": version, "data": event.data, "id": str(event.event_id)}
+                {"type": event.type, "version": version, "data": event.data, "id": event.event_id}
                 for event, version in zip(events, self.versions, strict=True)
             ]
             self.params: list[Any] = [
@@ -416,7 +432,7 @@ class _Append:
                 causation.correlation_id,
                 causation.actor,
                 self.now,
-                json.dumps(batch, separators=(",", ":")),
+                _dumps(batch),
             ]
         else:
             self.sql = _insert_sql(len(events), check_version=check_version)
@@ -428,7 +444,7 @@ class _Append:
                 connection.ops.adapt_datetimefield_value(self.now),
             ]
             for number, (event, version) in enumerate(zip(events, self.versions, strict=True), start=1):
-                payload = json.dumps(event.data, separators=(",", ":"))
+                payload = _dumps(event.data)
                 self.params += [number, event.type, version, payload, _uuid_param(event.event_id)]
         if check_version:
             self.params.append(expected_version)
