@@ -8,12 +8,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api import json_body, json_content_type_required
 from apps.core.cache import cache_read_ahead
+from apps.core.machine_api import MachineJSONRenderer
 from apps.eventlog import services
 from apps.eventstore.apis import EventOutputSerializer
 from apps.ingest.apis import CREDENTIALS, EventBatchReceiveApi, ProducerApi
@@ -79,7 +80,7 @@ class FeedPageSerializer(serializers.Serializer):
 class EventLogApi(EventBatchReceiveApi):
     """GET: the global feed of the event log. POST: many events in one request (``apps.ingest``)."""
 
-    renderer_classes = [JSONRenderer, EventStreamRenderer]
+    renderer_classes = [MachineJSONRenderer, EventStreamRenderer]
     content_negotiation_class = DefaultContentNegotiation  # the feed can be Server-Sent Events
 
     @extend_schema(

@@ -13,10 +13,11 @@ from jsonschema import Draft202012Validator
 from oauth2_provider.models import AccessToken
 
 from apps.core.api import ApplicationError, json_body
+from apps.core.cache import cache_read_ahead
 from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent
 from apps.hub.models import EventType, System
-from apps.hub.services import api_key_authenticate, event_type_by_identifier
+from apps.hub.services import api_key_authenticate, event_type_by_identifier, event_type_cache_keys
 from apps.ingest.models import IdempotencyKey, RefusedRequest
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def event_receive(
     if idempotency_key and (earlier := _idempotent_answer(caller.system, idempotency_key)):
         return earlier
     event_id = uuid4()
-    data = _event_data(caller, body, headers, query)
+    data = _event_data(caller, body, _request_kept(headers, query))
     # Without a key to remember, the append is one statement on its own (no BEGIN and COMMIT round trips).
     try:
         with transaction.atomic() if idempotency_key else nullcontext():
@@ -187,10 +188,7 @@ def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
             status_code=422,
         )
     identifiers = {item["event"] for item in events if isinstance(item, dict) and isinstance(item.get("event"), str)}
-    known = {
-        event_type.identifier: event_type
-        for event_type in EventType.objects.select_related("system").filter(identifier__in=identifiers)
-    }
+    known = _event_types(identifiers)
     items, refused, validators = [], [], {}
     for index, item in enumerate(events):
         try:
@@ -206,6 +204,20 @@ def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
             status_code=422,
         )
     return items
+
+
+#: A batch naming more event types than this reads them in one query rather than from the shared cache.
+BATCH_CACHED_EVENT_TYPES = 10
+
+
+def _event_types(identifiers: set[str]) -> dict[str, EventType]:
+    """A batch's event types by identifier: from the shared cache (the process's copy) for the few a
+    batch usually names, in one query when it names many (made-up identifiers are never cached)."""
+    if len(identifiers) > BATCH_CACHED_EVENT_TYPES:
+        found = EventType.objects.select_related("system").filter(identifier__in=identifiers)
+        return {event_type.identifier: event_type for event_type in found}
+    with cache_read_ahead([key for identifier in identifiers for key in event_type_cache_keys(identifier)]):
+        return {identifier: known for identifier in identifiers if (known := event_type_by_identifier(identifier))}
 
 
 def _batch_item(caller: Caller, item: Any, known: dict[str, EventType], validators: dict) -> BatchItem:
@@ -242,7 +254,7 @@ def _batch_append(
         IdempotencyKey.objects.filter(system=caller.system, key__in=keys).values_list("key", "event_id")
     ) if keys else {}  # fmt: skip
     answers, starts, new_keys = [], [], []
-    event_ids = iter(store.new_event_ids(len(items)))
+    event_ids, kept = iter(store.new_event_ids(len(items))), _request_kept(headers, query)
     for item in items:
         if item.idempotency_key in seen:
             answers.append(Accepted(seen[item.idempotency_key], replayed=True))
@@ -251,7 +263,7 @@ def _batch_append(
         if item.idempotency_key:
             seen[item.idempotency_key] = event_id
             new_keys.append(IdempotencyKey(system=caller.system, key=item.idempotency_key, event_id=event_id))
-        event = NewEvent(item.event_type.identifier, _event_data(caller, item.body, headers, query), event_id)
+        event = NewEvent(item.event_type.identifier, _event_data(caller, item.body, kept), event_id)
         starts.append((stream_for(event_id), event, Causation(correlation_id=event_id, actor=caller.actor)))
         answers.append(Accepted(event_id))
     with transaction.atomic():
@@ -260,11 +272,14 @@ def _batch_append(
     return answers
 
 
-def _event_data(caller: Caller, body: Any, headers: dict[str, str], query: dict[str, str]) -> dict[str, Any]:
-    """A received event as stored: its body, and the request's headers and query without credentials."""
+def _event_data(caller: Caller, body: Any, request: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """A received event as stored: its body, and what is kept of the request (``_request_kept``)."""
+    return {"system": caller.system.identifier, "body": body, **request}
+
+
+def _request_kept(headers: dict[str, str], query: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The request's headers and query without credentials (once for all the events of a batch)."""
     return {
-        "system": caller.system.identifier,
-        "body": body,
         "headers": {k: v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS},
         "query": {k: v for k, v in query.items() if k not in DROPPED_QUERY},
     }

@@ -90,6 +90,26 @@ def test_one_refused_event_refuses_the_batch_with_every_reason_and_stores_nothin
     assert (refusal.event_identifier, refusal.code, refusal.status) == ("(batch)", "batch_refused", 422)
 
 
+@pytest.mark.parametrize("types", [2, 14], ids=["a few event types", "more than are read from the cache"])
+def test_a_batch_of_many_event_types_is_checked_against_each_as_it_is_now(client, admin_client, crm, types):
+    key, created, _ = crm
+    system = created.system
+    kinds = [factories.event_type(system, f"kind {n}") for n in range(types)]
+    batch = [{"event": kind.identifier, "body": {"n": n}} for n, kind in enumerate(kinds)]
+    assert send(client, batch, key).status_code == 202
+
+    url = f"/api/v1/event-types/{kinds[-1].identifier}"
+    switched_off = admin_client.patch(url, {"is_active": False}, content_type="application/json")
+    assert switched_off.status_code == 200, switched_off.content
+    response = send(client, batch, key)
+
+    assert response.status_code == 422
+    assert [(item["index"], item["code"]) for item in response.json()["error"]["details"]] == [
+        (types - 1, "event_not_found")
+    ]
+    assert received() == types
+
+
 @pytest.mark.parametrize(
     ("payload", "code"),
     [
