@@ -56,6 +56,7 @@ class Mirror:
         self._versions: dict[str, str] = {}
         self._entries: dict[str, tuple[str, Any, float]] = {}  # key: (version, value, expires at)
         self._blocked: dict[str, float] = {}  # failure counter: blocked until
+        self._counters_read: dict[str, float] = {}  # failure counter read since subscribing: known until
 
     def live(self) -> bool:
         """Apply what has been published since the last call; whether the copy can be trusted now."""
@@ -132,6 +133,7 @@ class Mirror:
         self._versions.clear()
         self._entries.clear()
         self._blocked.clear()
+        self._counters_read.clear()
 
     def _apply(self, message: dict[str, Any]) -> None:
         published = json.loads(message["data"])
@@ -187,6 +189,24 @@ class Mirror:
     def block(self, keys: Collection[str], until: float) -> None:
         for key in keys:
             self._blocked[key] = until
+
+    def counters_read(self, keys: Collection[str], blocked: Collection[str], until: float, generation: int) -> None:
+        """Failure counters just read from the shared cache (``blocked``: those at their limit), read
+        after ``generation``: until ``until`` (their window's end) the copy knows them, as any block
+        after the read is published to it."""
+        now = time.time()
+        with self._lock:
+            if self.generation != generation or self.live_since is None:
+                return
+            if len(self._counters_read) >= MAX_ENTRIES:
+                self._counters_read = {key: known for key, known in self._counters_read.items() if known > now}
+            self._counters_read.update(dict.fromkeys(keys, until))
+            self.block(blocked, until)
+
+    def knows_counters(self, keys: Collection[str]) -> bool:
+        """Whether each of these failure counters was read since subscribing, in its current window."""
+        now = time.time()
+        return all(self._counters_read.get(key, 0) > now for key in keys)
 
     def blocked_until(self, keys: list[str]) -> float | None:
         """Until when any of these failure counters is blocked, if one is (per what was published)."""

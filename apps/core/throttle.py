@@ -27,13 +27,16 @@ T = TypeVar("T")
 def cache_keys(scope: str, request: HttpRequest, prefix: str | None) -> list[str]:
     """The shared-cache entries ``authenticated`` reads (for ``cache_read_ahead``)."""
     keys, window = _keys(scope, _address(request), prefix)
-    return [] if _answered_locally(window) else keys
+    return [] if _answered_locally(keys, window) else keys
 
 
-def _answered_locally(window: int) -> bool:
-    """The local copy has heard every block published in this window: it was subscribed before."""
+def _answered_locally(keys: list[str], window: int) -> bool:
+    """The local copy knows whether these counters are blocked: it has heard every block published in
+    their window (it was subscribed before the window began), or it read them since it subscribed."""
     since = mirror.live_since if mirror.live() else None
-    return since is not None and since <= window * settings.AUTH_FAILURE_WINDOW_SECONDS
+    if since is None:
+        return False
+    return since <= window * settings.AUTH_FAILURE_WINDOW_SECONDS or mirror.knows_counters(keys)
 
 
 def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]:
@@ -47,15 +50,19 @@ def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]
 def blocked(scope: str, request: HttpRequest, prefix: str | None) -> int | None:
     """Seconds to wait if this address or key prefix failed too often lately, else None."""
     keys, window = _keys(scope, _address(request), prefix)
-    if _answered_locally(window):
+    if _answered_locally(keys, window):
         is_blocked = mirror.blocked_until(keys) is not None
     else:
+        generation = mirror.generation
         try:
             counts = cache_get_many(keys)
         except Exception:  # the cache is down: authenticate anyway
             logger.warning("Cannot read the failed-authentication counters; not throttling", exc_info=True)
             return None
-        is_blocked = any(count >= settings.AUTH_FAILURES_ALLOWED for count in counts.values())
+        reached = [key for key, count in counts.items() if count >= settings.AUTH_FAILURES_ALLOWED]
+        if mirror.live_since is not None:
+            mirror.counters_read(keys, reached, _window_end(window), generation)
+        is_blocked = bool(reached)
     return max(1, int(_window_end(window) - time.time()) + 1) if is_blocked else None
 
 

@@ -99,6 +99,48 @@ def test_a_sender_blocked_by_another_process_is_refused_at_once(web, crm, settin
     assert send(web, event, key) == 429  # this address waits, even with a good key
 
 
+#: A window that began before the web process subscribed: the copy knows only the counters it has read.
+HOUR = {"AUTH_FAILURE_WINDOW_SECONDS": "3600", "AUTH_FAILURES_ALLOWED": "3"}
+
+
+def block_this_address(event, settings):
+    """Three failed authentications from the address the web server sees this test's requests from,
+    counted by this process (as another web process would)."""
+    settings.AUTH_FAILURE_WINDOW_SECONDS, settings.AUTH_FAILURES_ALLOWED = 3600, 3
+    client = Client(REMOTE_ADDR="127.0.0.1")
+    for n in range(3):
+        response = client.post(f"/api/v1/events/{event.identifier}", {}, content_type="application/json",
+                               HTTP_X_API_KEY=f"jct_{n:08x}_wrong")  # fmt: skip
+        assert response.status_code == 401
+
+
+def test_in_a_window_that_began_before_it_subscribed_the_copy_reads_the_counters_once(tmp_path, crm, settings):
+    key, event = crm
+    server, base = start_web(log_path=tmp_path / "web.log", extra_env=HOUR)
+    try:
+        assert send(base, event, key) == 202  # reads the counters of this address and key, once
+        before = redis_reads()
+        assert [send(base, event, key) for _ in range(5)] == [202] * 5
+        assert redis_reads() == before
+
+        block_this_address(event, settings)  # after the copy read the counters: published to it
+        assert send(base, event, key) == 429
+    finally:
+        server.stop()
+
+
+def test_a_sender_blocked_before_the_web_process_started_is_refused(tmp_path, crm, settings):
+    key, event = crm
+    block_this_address(event, settings)  # published before the web process subscribed: it read the counter
+
+    server, base = start_web(log_path=tmp_path / "web.log", extra_env=HOUR)
+    try:
+        assert send(base, event, key) == 429
+        assert send(base, event, key) == 429
+    finally:
+        server.stop()
+
+
 def test_a_copy_whose_subscription_broke_is_not_trusted(web, crm):
     key, event = crm
     assert send(web, event, key) == 202
