@@ -98,14 +98,46 @@ def celery_worker(env: dict[str, str], concurrency: int):
     return process(argv, env)
 
 
+#: wrk's Lua (LuaJIT) has no clock finer than a second but its FFI: the wall clock in milliseconds.
+_WRK_CLOCK = """
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } junction_timeval;
+           int gettimeofday(junction_timeval *tv, void *tz); ]]
+local tv = ffi.new("junction_timeval")
+local function now_ms() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000 end
+"""
+
+
 def wrk(
-    url: str, *, body: str, headers: dict[str, str], connections: int, seconds: int, method: str = "POST"
+    url: str,
+    *,
+    body: str,
+    headers: dict[str, str],
+    connections: int,
+    seconds: int,
+    method: str = "POST",
+    rate: float | None = None,
 ) -> dict[str, float]:
-    """Requests/s and latency percentiles from wrk (a C load generator, Debian package `wrk`)."""
+    """Requests/s and latency percentiles from wrk (a C load generator, Debian package `wrk`).
+
+    With ``rate``, requests are sent on a schedule of ``rate`` a second in all (each of wrk's threads
+    keeps its share, on whichever of its connections is free), as producers send: the latency is then
+    that of the hub at that load, not of a hub kept saturated by clients that send again at once."""
     if not shutil.which("wrk"):
         sys.exit("wrk is needed for this benchmark: apt-get install wrk")
+    threads = min(2, connections)
     lines = [f"wrk.method = '{method}'", f"wrk.body = [[{body}]]"]
     lines += [f"wrk.headers['{name}'] = '{value}'" for name, value in headers.items()]
+    if rate:
+        lines += [
+            _WRK_CLOCK,
+            f"local interval, slot = {1000 * threads / rate}, nil",
+            "delay = function()",
+            "  local now = now_ms()",
+            "  slot = slot and math.max(slot + interval, now - 1000) or now",  # a stall is not made up in a burst
+            "  return math.max(0, slot - now)",
+            "end",
+        ]
     lines += [
         "done = function(summary, latency, requests)",
         "  for _, p in pairs({50, 99}) do io.write(string.format('P%d %f\\n', p, latency:percentile(p) / 1000)) end",
@@ -113,7 +145,6 @@ def wrk(
     ]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write("\n".join(lines))
-    threads = min(2, connections)
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", script.name, url],
         check=True, capture_output=True, text=True,

@@ -208,6 +208,22 @@ def test_a_body_that_fails_the_schema_is_422_with_the_failing_path(client, crm):
     assert not EventRecord.objects.exists()
 
 
+def test_a_changed_schema_checks_the_next_event(client, crm):
+    _, key, event = crm
+    assert post(client, event.identifier, GOOD, key).status_code == 202
+
+    event.payload_schema = {**SCHEMA, "required": ["customer", "order"]}
+    event.save()
+    refused = post(client, event.identifier, GOOD, key)
+    event.payload_schema = {"type": "object", "properties": {"n": {"maximum": 10**30}}}  # past 64 bits
+    event.save()
+
+    assert refused.status_code == 422
+    assert "'order' is a required property" in refused.json()["error"]["message"]
+    assert post(client, event.identifier, {"n": 1e29}, key).status_code == 202
+    assert post(client, event.identifier, {"n": 2e30}, key).status_code == 422
+
+
 def test_a_body_over_the_limit_is_413(client, crm, settings):
     settings.INGEST_MAX_BODY_BYTES = 100
 
