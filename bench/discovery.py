@@ -16,8 +16,9 @@ phase, as real agents do; once registered, it also beats every ``BENCH_HEARTBEAT
 expired heartbeats are marked. Phases:
 
 1. register: every agent posts its four discoveries twice (the second round meets the context the
-   first one built); the bench waits until the worker has processed them all (no pending discovery,
-   subscriptions caught up);
+   first one built), then beats for ``BENCH_HEARTBEAT_PERIOD`` beside its discoveries (each host's
+   first beat makes its heartbeat passing); after each round the bench waits until the worker has
+   processed it all (no pending discovery, subscriptions caught up);
 2. steady: ``BENCH_SECONDS`` (60) of the periodic loop where a share ``BENCH_CHANGE_RATE`` (0.02) of
    the host discoveries change (the memory size flips), so some work reaches the worker;
 3. unchanged: ``BENCH_UNCHANGED_SECONDS`` (20) of the loop with nothing changing, to measure the
@@ -392,6 +393,10 @@ def main() -> None:
         # The second round is new work once more: what the first one registered is now context (the
         # host's cluster, its known instances), so each policy sees it for the first time. Then it settles.
         _drive(port, key, PERIOD, 0.0, beats=False)
+        _drain(began)
+        # Then the agents start beating: each host's first beat is a change (its heartbeat becomes
+        # passing, one command each), which belongs to registering, not to the steady state.
+        _drive(port, key, HEARTBEAT_PERIOD, 0.0)
         _drain(began)
         registered_in = time.monotonic() - began
         print(f"  registered in {registered_in:.0f} s; steady phase …", file=sys.stderr)

@@ -82,7 +82,8 @@ class BufferedWSGI:
             raise ValueError(f"Junction's web server speaks HTTP, not {scope['type']}")
         started, arrived = time.perf_counter(), time.time()
         try:
-            body = await asyncio.wait_for(self._body(scope, receive), self.body_seconds)
+            async with asyncio.timeout(self.body_seconds):  # no task of its own, unlike wait_for
+                body = await self._body(scope, receive)
         except BodyRefused as refused:
             await self._refuse(scope, send, refused, started)
             return
