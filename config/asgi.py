@@ -17,13 +17,13 @@ from django.conf import settings  # noqa: E402
 from django.urls import get_resolver, path  # noqa: E402
 
 from apps.core.asgi import buffered_wsgi  # noqa: E402
-from apps.core.machine_api import direct_route  # noqa: E402
+from apps.core.machine_api import direct_route, loop_route  # noqa: E402
 from apps.eventlog.apis import waits  # noqa: E402
 from apps.live.consumers import LiveConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": buffered_wsgi(django_http, waits=waits, direct=direct_route),
+        "http": buffered_wsgi(django_http, waits=waits, direct=direct_route, on_loop=loop_route),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter([path("ws/live/<str:topic>/", LiveConsumer.as_asgi())]))
         ),

@@ -35,6 +35,8 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 WSGIApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
+#: An answer given on the event loop: its status line, headers and body, as WSGI has them.
+LoopAnswer = tuple[str, list[tuple[str, str]], bytes]
 
 
 #: The environ key holding when a request arrived (seconds since the epoch), before it waited for a thread.
@@ -66,10 +68,13 @@ class BufferedWSGI:
         waits: Callable[[Scope], bool] = lambda scope: False,
         waiting_threads: int = 1,
         direct: Callable[[dict[str, Any]], WSGIApp | None] = lambda environ: None,
+        on_loop: Callable[[dict[str, Any]], Awaitable[LoopAnswer] | None] = lambda environ: None,
     ) -> None:
         self.wsgi_app = wsgi_app
         #: Requests answered without the whole of Django's stack (``apps.core.machine_api``).
         self.direct = direct
+        #: Requests answered on the event loop itself, when they need not wait there.
+        self.on_loop = on_loop
         self.max_body_bytes = max_body_bytes
         self.body_seconds = body_seconds
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="web")
@@ -95,7 +100,12 @@ class BufferedWSGI:
             return
         loop, environ = asyncio.get_running_loop(), environ_from(scope, body)
         environ[ARRIVED] = arrived
-        if self.waits(scope):
+        answering = self.on_loop(environ)
+        environ["wsgi.input"] = io.BytesIO(body)  # for a thread: the look on the loop may have read it
+        if answering is not None:
+            status_line, headers, content = await answering
+            answer = int(status_line[:3]), _asgi_headers(headers), content
+        elif self.waits(scope):
             gone = environ["junction.disconnected"] = threading.Event()
             watch = asyncio.create_task(_set_when_disconnected(receive, gone))
             try:
@@ -137,7 +147,7 @@ class BufferedWSGI:
         started: list = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> None:
-            started[:] = [int(status[:3]), [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]]
+            started[:] = [int(status[:3]), _asgi_headers(headers)]
 
         result = (self.direct(environ) or self.wsgi_app)(environ, start_response)
         try:
@@ -174,6 +184,10 @@ class BufferedWSGI:
         client = (scope.get("client") or ("-",))[0]
         elapsed = (time.perf_counter() - started) * 1000
         logger.info('%s "%s %s" %s %s %.1fms', client, scope["method"], scope["path"], status, size, elapsed)
+
+
+def _asgi_headers(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
 async def _set_when_disconnected(receive: Receive, gone: threading.Event) -> None:
@@ -226,10 +240,12 @@ def buffered_wsgi(
     *,
     waits: Callable[[Scope], bool] = lambda scope: False,
     direct: Callable[[dict[str, Any]], WSGIApp | None] = lambda environ: None,
+    on_loop: Callable[[dict[str, Any]], Awaitable[LoopAnswer] | None] = lambda environ: None,
 ) -> BufferedWSGI:
     return BufferedWSGI(
         wsgi_app,
         direct=direct,
+        on_loop=on_loop,
         threads=settings.WEB_THREADS,
         max_body_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         body_seconds=settings.WEB_BODY_SECONDS,

@@ -74,6 +74,13 @@ def cache_get_versioned(key: str, version_key: str, *, local: bool = False) -> t
     return value, version
 
 
+def cache_held(key: str, version_key: str) -> Any:
+    """The value at ``key`` if this process's copy holds it under the current version of
+    ``version_key``, else None: what can be read without waiting (on an event loop)."""
+    held = mirror.get_versioned(key, version_key) if mirror.live(subscribe=False) else None
+    return None if held is None else held[0]
+
+
 def _shared_get_versioned(key: str, version_key: str) -> tuple[Any, str | None]:
     try:
         found = cache_get_many([key, version_key])

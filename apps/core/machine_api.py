@@ -11,23 +11,28 @@ error body. The answer is the one the whole stack gives, header for header; the 
 every other endpoint take the whole stack.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
 
 import orjson
+from asgiref.sync import markcoroutinefunction
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apps.core.asgi import LoopAnswer, WSGIApp
 
 #: What a machine endpoint's handler gets: DRF's request, or on the direct route Django's own.
 MachineRequest = Request | HttpRequest
@@ -72,23 +77,49 @@ class MachineApi(APIView):
     direct_methods: frozenset[str] = frozenset()
 
     @classmethod
+    def on_loop(cls, request: HttpRequest, **kwargs: Any) -> Callable[[], Awaitable[Response]] | None:
+        """How to answer ``request`` on the web server's event loop, if it can be answered without
+        waiting there: from what this process holds (``apps.core.mirror``), awaiting at most a write
+        made with other requests' (``apps.core.group_commit``). None: it takes a thread, as usual."""
+        return None
+
+    @classmethod
     def answer_directly(cls, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         """What ``dispatch`` answers, without DRF's Request, negotiation and checks (this endpoint has none)."""
-        view = cls()
-        view.request, view.args, view.kwargs, view.headers = request, (), kwargs, {}
+        view = cls._direct(request, kwargs)
         try:
             response = getattr(view, request.method.lower())(request, **kwargs)
         except Exception as exc:
-            response = view.get_exception_handler()(exc, view.get_exception_handler_context())
-            if response is None:
-                raise
+            response = view._handled(exc)
+        return view._rendered(response)
+
+    @classmethod
+    async def answer_on_loop(cls, request: HttpRequest, answer: Callable[[], Awaitable[Response]]) -> HttpResponse:
+        """What ``answer_directly`` would answer, from ``answer`` (``on_loop``'s)."""
+        view = cls._direct(request, request.direct_route[1])
+        try:
+            response = await answer()
+        except Exception as exc:
+            response = view._handled(exc)
+        return view._rendered(response)
+
+    @classmethod
+    def _direct(cls, request: HttpRequest, kwargs: dict[str, Any]) -> "MachineApi":
+        view = cls()
+        view.request, view.args, view.kwargs, view.headers = request, (), kwargs, {}
+        return view
+
+    def _handled(self, exc: Exception) -> Response:
+        response = self.get_exception_handler()(exc, self.get_exception_handler_context())
+        if response is None:
+            raise exc
+        return response
+
+    def _rendered(self, response: Response) -> HttpResponse:
         response.accepted_renderer, response.accepted_media_type = MachineJSONRenderer(), JSONRenderer.media_type
-        response.renderer_context = view.get_renderer_context()
-        response["Allow"] = ", ".join(view.allowed_methods)
+        response.renderer_context = self.get_renderer_context()
+        response["Allow"] = ", ".join(self.allowed_methods)
         return response.render()
-
-
-WSGIApp = Callable[[dict[str, Any], Callable], Iterable[bytes]]
 
 
 def direct_route(environ: dict[str, Any]) -> WSGIApp | None:
@@ -104,14 +135,45 @@ def direct_route(environ: dict[str, Any]) -> WSGIApp | None:
         signals.request_started.send(sender=DirectRoute, environ=environ)
         request = WSGIRequest(environ)
         request.direct_route = (view_class, dict(kwargs))
-        response = _middleware()(request)
+        response = _middleware(asynchronous=False)(request)
         response._resource_closers.append(request.close)
         response._handler_class = DirectRoute  # closing the response sends request_finished
-        headers = [*response.items(), *(("Set-Cookie", c.output(header="")) for c in response.cookies.values())]
-        start_response(f"{response.status_code} {response.reason_phrase}", headers)
+        start_response(*_status_and_headers(response))
         return response
 
     return answer
+
+
+def loop_route(environ: dict[str, Any]) -> Awaitable[LoopAnswer] | None:
+    """The direct answer to this request given on the event loop, if its endpoint's ``on_loop`` can give
+    it there (called on the loop: it reads the request's body, which is then to be given again).
+
+    Django's request signals are not sent: their receivers tidy up the database and cache connections
+    of the thread that answered, and an answer on the loop opens none."""
+    route = _route(environ["PATH_INFO"], environ["REQUEST_METHOD"])
+    if route is None:
+        return None
+    view_class, kwargs = route
+    request = WSGIRequest(environ)
+    on_loop = view_class.on_loop(request, **kwargs)
+    if on_loop is None:
+        return None
+    request.direct_route, request.on_loop = (view_class, dict(kwargs)), on_loop
+    return _answer_on_loop(request)
+
+
+async def _answer_on_loop(request: WSGIRequest) -> LoopAnswer:
+    set_script_prefix(get_script_name(request.environ))
+    try:
+        response = await _middleware(asynchronous=True)(request)
+        return *_status_and_headers(response), response.content
+    finally:
+        request.close()
+
+
+def _status_and_headers(response: HttpResponse) -> tuple[str, list[tuple[str, str]]]:
+    headers = [*response.items(), *(("Set-Cookie", c.output(header="")) for c in response.cookies.values())]
+    return f"{response.status_code} {response.reason_phrase}", headers
 
 
 class DirectRoute:
@@ -130,27 +192,53 @@ def _route(path: str, method: str) -> tuple[type[MachineApi], dict[str, Any]] | 
     return view_class, match.kwargs
 
 
-@lru_cache(maxsize=1)
-def _middleware() -> Callable[[HttpRequest], HttpResponse]:
+@lru_cache(maxsize=2)
+def _middleware(*, asynchronous: bool) -> Callable[[HttpRequest], Any]:
     """The view inside ``MACHINE_MIDDLEWARE``, built as Django's handler builds its own: each layer
     turns exceptions into error pages, and the view's exceptions go to their ``process_exception``
-    first (the guard's JSON 503 when the database is away)."""
+    first (the guard's JSON 503 when the database is away). The asynchronous chain, for answers given
+    on the loop, runs the same middleware around ``answer_on_loop``, there: none of it waits."""
     exception_hooks: list[Callable[[HttpRequest, Exception], HttpResponse | None]] = []
+
+    def after(request: HttpRequest, exc: Exception) -> HttpResponse:
+        for hook in exception_hooks:
+            if (response := hook(request, exc)) is not None:
+                return response
+        raise exc
 
     def view(request: HttpRequest) -> HttpResponse:
         view_class, kwargs = request.direct_route
         try:
             return view_class.answer_directly(request, **kwargs)
         except Exception as exc:
-            for hook in exception_hooks:
-                if (response := hook(request, exc)) is not None:
-                    return response
-            raise
+            return after(request, exc)
 
-    handler = convert_exception_to_response(view)
+    async def view_on_loop(request: HttpRequest) -> HttpResponse:
+        try:
+            return await request.direct_route[0].answer_on_loop(request, request.on_loop)
+        except Exception as exc:
+            return after(request, exc)
+
+    handler = convert_exception_to_response(view_on_loop if asynchronous else view)
     for path in reversed(settings.MACHINE_MIDDLEWARE):
         layer = import_string(path)(handler)
         if hasattr(layer, "process_exception"):
             exception_hooks.insert(0, layer.process_exception)
-        handler = convert_exception_to_response(layer)
+        handler = convert_exception_to_response(_on_loop(layer) if asynchronous else layer)
     return handler
+
+
+def _on_loop(layer: Any) -> Callable[[HttpRequest], Awaitable[HttpResponse]]:
+    """A middleware layer running on the loop. Django runs a ``MiddlewareMixin``'s hooks in a thread
+    when it is called asynchronously (two hand-overs a layer); these only set headers and check the
+    request, so they run where the request is."""
+    if not isinstance(layer, MiddlewareMixin):
+        return layer  # it runs asynchronously itself (the guard)
+
+    @markcoroutinefunction
+    async def run(request: HttpRequest) -> HttpResponse:
+        response = layer.process_request(request) if hasattr(layer, "process_request") else None
+        response = response or await layer.get_response(request)
+        return layer.process_response(request, response) if hasattr(layer, "process_response") else response
+
+    return run

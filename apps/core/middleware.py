@@ -1,8 +1,9 @@
 """Answers for requests that never reach a view's own error handling."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -19,16 +20,36 @@ class RequestGuardMiddleware:
     a database that is down or restarting gives a JSON 503 with Retry-After, never an HTML page: the
     client tries again, and nothing it sent was stored."""
 
+    sync_capable = async_capable = True  # requests answered on the web server's loop pass it too
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
-            return JsonResponse(error_body("bad_url", "The URL contains a NUL character (%00)."), status=400)
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        if refused := self._refused(request):
+            return refused
         try:
             return self.get_response(request)
         except (OperationalError, InterfaceError) as exc:
             return self._unavailable(exc)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        if refused := self._refused(request):
+            return refused
+        try:
+            return await self.get_response(request)
+        except (OperationalError, InterfaceError) as exc:
+            return self._unavailable(exc)
+
+    @staticmethod
+    def _refused(request: HttpRequest) -> HttpResponse | None:
+        if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+            return JsonResponse(error_body("bad_url", "The URL contains a NUL character (%00)."), status=400)
+        return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, OperationalError | InterfaceError):

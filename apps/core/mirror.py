@@ -58,8 +58,11 @@ class Mirror:
         self._blocked: dict[str, float] = {}  # failure counter: blocked until
         self._counters_read: dict[str, float] = {}  # failure counter read since subscribing: known until
 
-    def live(self) -> bool:
-        """Apply what has been published since the last call; whether the copy can be trusted now."""
+    def live(self, *, subscribe: bool = True) -> bool:
+        """Apply what has been published since the last call; whether the copy can be trusted now.
+
+        Without ``subscribe`` a copy that is not subscribed is not trusted, rather than subscribing
+        (a round trip to Redis that an event loop must not wait for)."""
         # Without the lock while nothing arrived: every request's threads ask, and a lock they queue on
         # while its holder waits for the interpreter would serialise them. Poll first, then see that no
         # other thread is applying what it took off the socket: then nothing published is pending.
@@ -69,7 +72,7 @@ class Mirror:
         if publisher is None:
             return False
         with self._lock:
-            if self._pubsub is None and not self._subscribe(publisher):
+            if self._pubsub is None and not (subscribe and self._subscribe(publisher)):
                 return False
             self._applying = True
             try:

@@ -30,10 +30,16 @@ def cache_keys(scope: str, request: HttpRequest, prefix: str | None) -> list[str
     return [] if _answered_locally(keys, window) else keys
 
 
-def _answered_locally(keys: list[str], window: int) -> bool:
+def clear_locally(scope: str, request: HttpRequest, prefix: str | None) -> bool:
+    """Whether the local copy knows that this address and key prefix are not blocked (no round trip)."""
+    keys, window = _keys(scope, _address(request), prefix)
+    return _answered_locally(keys, window, subscribe=False) and mirror.blocked_until(keys) is None
+
+
+def _answered_locally(keys: list[str], window: int, *, subscribe: bool = True) -> bool:
     """The local copy knows whether these counters are blocked: it has heard every block published in
     their window (it was subscribed before the window began), or it read them since it subscribed."""
-    since = mirror.live_since if mirror.live() else None
+    since = mirror.live_since if mirror.live(subscribe=subscribe) else None
     if since is None:
         return False
     return since <= window * settings.AUTH_FAILURE_WINDOW_SECONDS or mirror.knows_counters(keys)

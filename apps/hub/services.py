@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
-from apps.core.cache import cache_get_versioned, cache_invalidate, cache_set_versioned
+from apps.core.cache import cache_get_versioned, cache_held, cache_invalidate, cache_set_versioned
 from apps.hub.models import Action, ApiKey, EventType, System
 
 API_KEY_PREFIX = "jct_"
@@ -63,6 +63,17 @@ def api_key_authenticate(key: str) -> ApiKey | None:
     return api_key
 
 
+def api_key_held(key: str) -> ApiKey | None:
+    """What ``api_key_authenticate`` answers, if this process's copy holds the key and nothing needs
+    writing (its last use was recorded lately); None when only ``api_key_authenticate`` can tell."""
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    api_key = cache_held(*_cache_keys(api_key_hash(key)))
+    if api_key is None or api_key.last_used_at is None:
+        return None
+    return api_key if api_key.last_used_at >= timezone.now() - LAST_USED_RESOLUTION else None
+
+
 def _cache_keys(key_hash: str) -> tuple[str, str]:
     return f"hub:api-key:{key_hash}", f"hub:api-key-version:{key_hash}"
 
@@ -98,6 +109,12 @@ def event_type_by_identifier(identifier: str) -> EventType | None:
             return None  # not cached: made-up identifiers must not fill the cache
         cache_set_versioned(cache_key, event_type, version, EVENT_TYPE_CACHE_SECONDS, local=True)
     return event_type
+
+
+def event_type_held(identifier: str) -> EventType | None:
+    """The event type with this identifier if this process's copy holds it (None: ask
+    ``event_type_by_identifier``)."""
+    return cache_held(*event_type_cache_keys(identifier))
 
 
 def event_types_forget() -> None:

@@ -1,3 +1,7 @@
+from collections.abc import Awaitable, Callable
+
+from django.conf import settings
+from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -7,8 +11,16 @@ from rest_framework.response import Response
 from apps.core import throttle
 from apps.core.api import ApplicationError, json_content_type_required
 from apps.core.cache import cache_read_ahead
+from apps.core.group_commit import GroupCommit
 from apps.core.machine_api import MachineApi, MachineRequest
-from apps.hub.services import api_key_cache_keys, api_key_prefix, event_type_cache_keys
+from apps.hub.models import EventType
+from apps.hub.services import (
+    api_key_cache_keys,
+    api_key_prefix,
+    event_type_by_identifier,
+    event_type_cache_keys,
+    event_type_held,
+)
 from apps.ingest import services
 
 ERRORS = {
@@ -102,21 +114,56 @@ class EventReceiveApi(ProducerApi):
     def receive(self, request: MachineRequest, caller: services.Caller, identifier: str) -> Response:
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()
-        event_type = services.event_type_for(caller=caller, identifier=identifier)
+        receipt = self._receipt(request, caller, identifier, event_type_by_identifier(identifier))
+        return self._accepted(services.event_receive(receipt))
+
+    @classmethod
+    def on_loop(cls, request: HttpRequest, identifier: str) -> Callable[[], Awaitable[Response]] | None:
+        """An event whose key, event type and sender's standing this process holds is checked on the
+        loop and stored with the events other requests sent meanwhile (``received_together``).
+        Anything else (a refusal to keep, a key to look up) takes the whole way, in a thread."""
+        api_key = cls._api_key(request)
+        if not api_key or not throttle.clear_locally("webhook", request, api_key_prefix(api_key)):
+            return None
+        caller = services.caller_held(api_key)
+        if caller is None:
+            return None
+        try:
+            receipt = cls._receipt(request, caller, identifier, event_type_held(identifier))
+        except ApplicationError:
+            return None
+
+        async def answer() -> Response:
+            return cls._accepted(await received_together.submit(receipt))
+
+        return answer
+
+    @staticmethod
+    def _receipt(
+        request: MachineRequest, caller: services.Caller, identifier: str, event_type: EventType | None
+    ) -> services.Receipt:
+        event_type = services.event_type_allowed(caller, identifier, event_type)
         json_content_type_required(request.content_type)
-        body = services.payload_parse(event_type=event_type, raw_body=request.body)
-        accepted = services.event_receive(
-            caller=caller,
-            event_type=event_type,
-            body=body,
-            headers=dict(request.headers),
-            query=request.GET.dict(),
-            idempotency_key=request.headers.get("Idempotency-Key"),
+        return services.Receipt(
+            caller,
+            event_type,
+            services.payload_parse(event_type=event_type, raw_body=request.body),
+            services.request_kept(dict(request.headers), request.GET.dict()),
+            services.idempotency_key_checked(request.headers.get("Idempotency-Key")),
         )
+
+    @staticmethod
+    def _accepted(accepted: services.Accepted) -> Response:
         response = Response({"event_id": accepted.event_id, "status": "accepted"}, status=202)
         if accepted.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+#: Single events answered on the web server's loop are stored together (``apps.core.group_commit``).
+received_together = GroupCommit(
+    services.events_store, max_group=settings.INGEST_BATCH_MAX_EVENTS, name="ingest-group-commit"
+)
 
 
 class BatchEventSerializer(serializers.Serializer):
@@ -164,9 +211,9 @@ class EventBatchReceiveApi(ProducerApi):
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_BATCH_MAX_BYTES:
             raise services.body_too_large(services.settings.INGEST_BATCH_MAX_BYTES)
         json_content_type_required(request.content_type)
-        items = services.batch_parse(caller=caller, raw_body=request.body)
-        accepted = services.events_receive_batch(
-            caller=caller, items=items, headers=dict(request.headers), query=request.query_params.dict()
+        receipts = services.batch_parse(
+            caller=caller, raw_body=request.body, headers=dict(request.headers), query=request.query_params.dict()
         )
+        accepted = services.events_store(receipts)
         events = [{"event_id": a.event_id, "status": "replayed" if a.replayed else "accepted"} for a in accepted]
         return Response({"events": events}, status=202)

@@ -19,8 +19,8 @@ from apps.core.api import ApplicationError, json_body
 from apps.core.cache import cache_read_ahead
 from apps.eventstore import store
 from apps.eventstore.store import Causation, NewEvent
-from apps.hub.models import EventType, System
-from apps.hub.services import api_key_authenticate, event_type_by_identifier, event_type_cache_keys
+from apps.hub.models import ApiKey, EventType, System
+from apps.hub.services import api_key_authenticate, api_key_held, event_type_by_identifier, event_type_cache_keys
 from apps.ingest.models import IdempotencyKey, RefusedRequest
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,17 @@ class Accepted:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """An event received and checked, to be stored: who sent it, what, and what is kept of its request."""
+
+    caller: Caller
+    event_type: EventType
+    body: Any
+    request: dict[str, dict[str, str]]  # ``request_kept``
+    idempotency_key: str | None = None
+
+
 def stream_for(event_id: UUID) -> str:
     return f"received-{event_id}"
 
@@ -55,7 +66,7 @@ def caller_authenticate(*, api_key: str | None, bearer_token: str | None) -> Cal
     if api_key:
         key = api_key_authenticate(api_key)
         if key is not None:
-            return Caller(key.system, f"{key.system.identifier} (API key {key.prefix})")
+            return _key_caller(key)
     elif bearer_token:
         token = (
             AccessToken.objects.select_related("application__system")
@@ -76,12 +87,19 @@ def caller_authenticate(*, api_key: str | None, bearer_token: str | None) -> Cal
     )
 
 
-def event_type_for(*, caller: Caller, identifier: str) -> EventType:
-    return _allowed(caller, identifier, event_type_by_identifier(identifier))
+def caller_held(api_key: str) -> Caller | None:
+    """The caller with this API key, if this process's copy can tell at once (``api_key_held``)."""
+    key = api_key_held(api_key)
+    return None if key is None else _key_caller(key)
 
 
-def _allowed(caller: Caller, identifier: str, event_type: EventType | None) -> EventType:
-    """The event type the caller may send, or the 404 or 403 saying why not."""
+def _key_caller(key: ApiKey) -> Caller:
+    return Caller(key.system, f"{key.system.identifier} (API key {key.prefix})")
+
+
+def event_type_allowed(caller: Caller, identifier: str, event_type: EventType | None) -> EventType:
+    """``event_type`` (the one named ``identifier``, None if there is none) if the caller may send it,
+    or the 404 or 403 saying why not."""
     if event_type is None or not event_type.is_active or not event_type.system.is_active:
         raise ApplicationError("event_not_found", f"There is no active event {identifier!r}.", status_code=404)
     if event_type.system_id != caller.system.pk:
@@ -137,32 +155,30 @@ def body_too_large(limit: int | None = None) -> ApplicationError:
 IDEMPOTENCY_KEY_MAX = 200
 
 
-def event_receive(
-    *,
-    caller: Caller,
-    event_type: EventType,
-    body: Any,
-    headers: dict[str, str],
-    query: dict[str, str],
-    idempotency_key: str | None = None,
-) -> Accepted:
-    """Append the event to the store (and remember its idempotency key) in one transaction."""
-    if idempotency_key and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+def idempotency_key_checked(key: str | None) -> str | None:
+    """The Idempotency-Key header's value, or the 422 saying it is too long."""
+    if key and len(key) > IDEMPOTENCY_KEY_MAX:
         raise ApplicationError(
             "invalid_idempotency_key",
             f"The Idempotency-Key header is longer than {IDEMPOTENCY_KEY_MAX} characters.",
             status_code=422,
         )
+    return key
+
+
+def event_receive(receipt: Receipt) -> Accepted:
+    """Append the event to the store (and remember its idempotency key) in one transaction."""
+    caller, idempotency_key = receipt.caller, receipt.idempotency_key
     if idempotency_key and (earlier := _idempotent_answer(caller.system, idempotency_key)):
         return earlier
     event_id = uuid4()
-    data = _event_data(caller, body, _request_kept(headers, query))
+    data = _event_data(caller, receipt.body, receipt.request)
     # Without a key to remember, the append is one statement on its own (no BEGIN and COMMIT round trips).
     try:
         with transaction.atomic() if idempotency_key else nullcontext():
             store.append(
                 stream_for(event_id),
-                [NewEvent(event_type.identifier, data, event_id)],
+                [NewEvent(receipt.event_type.identifier, data, event_id)],
                 expected_version=0,
                 causation=Causation(correlation_id=event_id, actor=caller.actor),
             )
@@ -176,14 +192,7 @@ def event_receive(
     return Accepted(event_id)
 
 
-@dataclass(frozen=True)
-class BatchItem:
-    event_type: EventType
-    body: Any
-    idempotency_key: str | None
-
-
-def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
+def batch_parse(*, caller: Caller, raw_body: bytes, headers: dict[str, str], query: dict[str, str]) -> list[Receipt]:
     """A batch's events, each checked as the single endpoint checks one; any refused item refuses the
     whole batch with every item's reason (``details``: index, code, message), so nothing is half-sent."""
     if len(raw_body) > settings.INGEST_BATCH_MAX_BYTES:
@@ -198,11 +207,11 @@ def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
             status_code=422,
         )
     identifiers = {item["event"] for item in events if isinstance(item, dict) and isinstance(item.get("event"), str)}
-    known = _event_types(identifiers)
-    items, refused = [], []
+    known, kept = _event_types(identifiers), request_kept(headers, query)
+    receipts, refused = [], []
     for index, item in enumerate(events):
         try:
-            items.append(_batch_item(caller, item, known))
+            receipts.append(_batch_item(caller, item, known, kept))
         except ApplicationError as error:
             refused.append({"index": index, "code": error.code, "message": error.message})
     if refused:
@@ -213,7 +222,7 @@ def batch_parse(*, caller: Caller, raw_body: bytes) -> list[BatchItem]:
             details=refused[:100],
             status_code=422,
         )
-    return items
+    return receipts
 
 
 #: A batch naming more event types than this reads them in one query rather than from the shared cache.
@@ -230,7 +239,7 @@ def _event_types(identifiers: set[str]) -> dict[str, EventType]:
         return {identifier: known for identifier in identifiers if (known := event_type_by_identifier(identifier))}
 
 
-def _batch_item(caller: Caller, item: Any, known: dict[str, EventType]) -> BatchItem:
+def _batch_item(caller: Caller, item: Any, known: dict[str, EventType], kept: dict[str, dict[str, str]]) -> Receipt:
     if not isinstance(item, dict) or not isinstance(item.get("event"), str):
         raise ApplicationError("item_invalid", 'Each event is {"event": "<event identifier>", "body": ...}.')
     key = item.get("idempotency_key")
@@ -238,42 +247,44 @@ def _batch_item(caller: Caller, item: Any, known: dict[str, EventType]) -> Batch
         raise ApplicationError(
             "invalid_idempotency_key", f"idempotency_key is a text of 1 to {IDEMPOTENCY_KEY_MAX} characters."
         )
-    event_type = _allowed(caller, item["event"], known.get(item["event"]))
+    event_type = event_type_allowed(caller, item["event"], known.get(item["event"]))
     schema_check(event_type, item.get("body"))
-    return BatchItem(event_type, item.get("body"), key)
+    return Receipt(caller, event_type, item.get("body"), kept, key)
 
 
-def events_receive_batch(
-    *, caller: Caller, items: list[BatchItem], headers: dict[str, str], query: dict[str, str]
-) -> list[Accepted]:
-    """Append a batch's events in one transaction, each as its own stream and correlation, as if each
-    had come alone. An event whose idempotency key was seen before (earlier, or higher in the batch)
-    answers with the first event and is not stored again."""
+def events_store(receipts: list[Receipt]) -> list[Accepted]:
+    """Store received events in one transaction, each as its own stream and correlation, as if each
+    had come alone: a batch, or single events that concurrent requests sent (``apps.core.group_commit``).
+    An event whose idempotency key its system sent before (earlier, or higher in the list) answers
+    with the first event and is not stored again."""
     try:
-        return _batch_append(caller, items, headers, query)
+        return _store(receipts)
     except IntegrityError:
         # A concurrent request took one of the idempotency keys first: a second look answers with its event.
-        return _batch_append(caller, items, headers, query)
+        return _store(receipts)
 
 
-def _batch_append(
-    caller: Caller, items: list[BatchItem], headers: dict[str, str], query: dict[str, str]
-) -> list[Accepted]:
-    keys = {item.idempotency_key for item in items if item.idempotency_key}
-    seen = dict(
-        IdempotencyKey.objects.filter(system=caller.system, key__in=keys).values_list("key", "event_id")
-    ) if keys else {}  # fmt: skip
+def _store(receipts: list[Receipt]) -> list[Accepted]:
+    keys = {(receipt.caller.system.pk, receipt.idempotency_key) for receipt in receipts if receipt.idempotency_key}
+    seen = {
+        (system_id, key): event_id
+        for system_id, key, event_id in IdempotencyKey.objects.filter(
+            system_id__in={system_id for system_id, _ in keys}, key__in={key for _, key in keys}
+        ).values_list("system_id", "key", "event_id")
+        if (system_id, key) in keys
+    } if keys else {}  # fmt: skip
     answers, starts, new_keys = [], [], []
-    event_ids, kept = iter(store.new_event_ids(len(items))), _request_kept(headers, query)
-    for item in items:
-        if item.idempotency_key in seen:
-            answers.append(Accepted(seen[item.idempotency_key], replayed=True))
+    event_ids = iter(store.new_event_ids(len(receipts)))
+    for receipt in receipts:
+        caller, idempotency = receipt.caller, (receipt.caller.system.pk, receipt.idempotency_key)
+        if idempotency in seen:
+            answers.append(Accepted(seen[idempotency], replayed=True))
             continue
         event_id = next(event_ids)
-        if item.idempotency_key:
-            seen[item.idempotency_key] = event_id
-            new_keys.append(IdempotencyKey(system=caller.system, key=item.idempotency_key, event_id=event_id))
-        event = NewEvent(item.event_type.identifier, _event_data(caller, item.body, kept), event_id)
+        if receipt.idempotency_key:
+            seen[idempotency] = event_id
+            new_keys.append(IdempotencyKey(system=caller.system, key=receipt.idempotency_key, event_id=event_id))
+        event = NewEvent(receipt.event_type.identifier, _event_data(caller, receipt.body, receipt.request), event_id)
         starts.append((stream_for(event_id), event, Causation(correlation_id=event_id, actor=caller.actor)))
         answers.append(Accepted(event_id))
     with transaction.atomic():
@@ -283,11 +294,11 @@ def _batch_append(
 
 
 def _event_data(caller: Caller, body: Any, request: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """A received event as stored: its body, and what is kept of the request (``_request_kept``)."""
+    """A received event as stored: its body, and what is kept of the request (``request_kept``)."""
     return {"system": caller.system.identifier, "body": body, **request}
 
 
-def _request_kept(headers: dict[str, str], query: dict[str, str]) -> dict[str, dict[str, str]]:
+def request_kept(headers: dict[str, str], query: dict[str, str]) -> dict[str, dict[str, str]]:
     """The request's headers and query without credentials (once for all the events of a batch)."""
     return {
         "headers": {k: v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS},

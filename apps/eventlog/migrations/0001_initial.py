@@ -5,27 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('hub', '0006_delivery_engine'),
+        ("hub", "0006_delivery_engine"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LogAccess',
+            name="LogAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reads_feed', models.BooleanField(default=True, help_text='Lets the system follow GET /api/v1/events with its API key (secrets in payloads are hidden).', verbose_name='may read the event log')),
-                ('event_types', models.JSONField(blank=True, default=list, help_text='Leave empty to let it read every event; otherwise it reads only the events picked here.', verbose_name='only these events')),
-                ('commands', models.JSONField(blank=True, default=list, help_text='The public commands it may send to POST /api/v1/commands.', verbose_name='may send these commands')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('system', models.OneToOneField(help_text='The system whose API keys and OAuth2 clients get this access.', on_delete=django.db.models.deletion.CASCADE, related_name='log_access', to='hub.system')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reads_feed",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Lets the system follow GET /api/v1/events with its API key (secrets in payloads are hidden).",
+                        verbose_name="may read the event log",
+                    ),
+                ),
+                (
+                    "event_types",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Leave empty to let it read every event; otherwise it reads only the events picked here.",
+                        verbose_name="only these events",
+                    ),
+                ),
+                (
+                    "commands",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The public commands it may send to POST /api/v1/commands.",
+                        verbose_name="may send these commands",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "system",
+                    models.OneToOneField(
+                        help_text="The system whose API keys and OAuth2 clients get this access.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="log_access",
+                        to="hub.system",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event log access',
-                'verbose_name_plural': 'event log access',
+                "verbose_name": "event log access",
+                "verbose_name_plural": "event log access",
             },
         ),
     ]
