@@ -1,0 +1,102 @@
+"""Writes handed to a ``GroupCommit`` by concurrent requests are made together, each request gets its
+own outcome, and one write that fails fails only its own request."""
+
+import asyncio
+import threading
+
+import pytest
+from django.db import OperationalError
+
+from apps.core.group_commit import GroupCommit
+
+
+class Store:
+    """A store of numbers that takes a while to commit, and refuses negative ones."""
+
+    def __init__(self, first_commit_seconds: float = 0.2) -> None:
+        self.groups: list[list[int]] = []
+        self.first_commit = threading.Event()
+        self.first_commit_seconds = first_commit_seconds
+        self.down = False
+
+    def write_many(self, numbers: list[int]) -> list[str]:
+        self.groups.append(list(numbers))
+        if self.down:
+            raise OperationalError("connection refused")
+        if len(self.groups) == 1:
+            self.first_commit.set()
+            threading.Event().wait(self.first_commit_seconds)  # the others arrive meanwhile
+        if any(n < 0 for n in numbers):
+            raise ValueError("negative")
+        return [f"stored {n}" for n in numbers]
+
+
+async def submit_all(group_commit: GroupCommit, store: Store, numbers: list[int]) -> list[object]:
+    """The first write alone, then the others while it commits."""
+    first = asyncio.ensure_future(group_commit.submit(numbers[0]))
+    await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+    rest = [group_commit.submit(n) for n in numbers[1:]]
+    return await asyncio.gather(first, *rest, return_exceptions=True)
+
+
+def test_writes_arriving_while_a_group_commits_are_made_together_and_each_gets_its_outcome():
+    store = Store()
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+
+    outcomes = asyncio.run(submit_all(group_commit, store, list(range(50))))
+
+    assert outcomes == [f"stored {n}" for n in range(50)]
+    assert store.groups == [[0], list(range(1, 50))]
+
+
+def test_a_group_is_never_larger_than_its_limit():
+    store = Store()
+    group_commit = GroupCommit(store.write_many, max_group=20, name="test-group-commit")
+
+    outcomes = asyncio.run(submit_all(group_commit, store, list(range(50))))
+
+    assert outcomes == [f"stored {n}" for n in range(50)]
+    assert [len(group) for group in store.groups] == [1, 20, 20, 9]
+
+
+def test_a_write_that_fails_fails_only_its_own_request():
+    store = Store()
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+
+    outcomes = asyncio.run(submit_all(group_commit, store, [1, 2, -3, 4]))
+
+    assert outcomes[:2] == ["stored 1", "stored 2"]
+    assert isinstance(outcomes[2], ValueError)
+    assert outcomes[3] == "stored 4"
+    assert store.groups == [[1], [2, -3, 4], [2], [-3], [4]]  # the failed group, then one by one
+
+
+def test_when_the_database_is_away_the_whole_group_gets_the_error_at_once():
+    store = Store(first_commit_seconds=0.2)
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+
+    async def scenario() -> list[object]:
+        first = asyncio.ensure_future(group_commit.submit(1))
+        await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+        store.down = True
+        return await asyncio.gather(first, *(group_commit.submit(n) for n in range(2, 6)), return_exceptions=True)
+
+    outcomes = asyncio.run(scenario())
+
+    assert outcomes[0] == "stored 1"
+    assert all(isinstance(outcome, OperationalError) for outcome in outcomes[1:])
+    assert store.groups[1:] == [[2, 3, 4, 5]]  # not tried again one by one
+
+
+@pytest.mark.parametrize("requests", [1, 3])
+def test_a_request_that_stopped_waiting_does_not_hold_up_the_others(requests):
+    store = Store(first_commit_seconds=0.1)
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+
+    async def scenario() -> list[object]:
+        gone = asyncio.ensure_future(group_commit.submit(0))
+        await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+        gone.cancel()
+        return await asyncio.gather(*(group_commit.submit(n) for n in range(1, requests + 1)))
+
+    assert asyncio.run(scenario()) == [f"stored {n}" for n in range(1, requests + 1)]
