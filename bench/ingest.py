@@ -140,7 +140,8 @@ def main() -> None:
             f"{single['accepted'] + (paced or {}).get('accepted', 0) + (batched or {}).get('accepted', 0):.0f} "
             f"(warm-ups included in stored), embedded {embedded_stored} / {embedded['accepted']:.0f}.",
             f"web server: {workers} processes x {os.environ.get('WEB_THREADS', 4)} threads (as `make run`); wrk, "
-            "pgbench and the database share this machine's CPUs. Each event: key check, schema check, append in "
-            "its own transaction (synchronous_commit on), answered 202 after commit.",
+            "pgbench and the database share this machine's CPUs. Each event: key check, schema check, stored "
+            "(synchronous_commit on) and answered 202 after commit; with Redis, single events are checked on the "
+            "event loop and stored with those that arrived meanwhile (group commit), embedded each in its own.",
         ],
     )

@@ -7,9 +7,11 @@ body (bounded in size and time) while holding nothing but a socket, and only a c
 takes one of a fixed set of threads. Each thread keeps its database connection, as gthread's did;
 Django's own ASGI handler would open one per request.
 
-The request crosses to a thread once and the whole answer comes back at once (a2wsgi and uvicorn's
-old WSGI middleware cross for every message, which costs a third of the throughput here); streaming
-responses (static files) are sent chunk by chunk from their thread.
+A request that ``on_loop`` can answer without waiting (``apps.core.machine_api.loop_route``) is
+answered on the loop and takes no thread at all. Any other crosses to a thread once, and the whole
+answer comes back at once (a2wsgi and uvicorn's old WSGI middleware cross for every message, which
+costs a third of the throughput here); streaming responses (static files) are sent chunk by chunk
+from their thread.
 """
 
 import asyncio

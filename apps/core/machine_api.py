@@ -9,6 +9,11 @@ endpoint names in ``direct_methods`` are answered by the web server (``apps.core
 (the guard and what sets headers), with Django's request signals, its error pages and the API's
 error body. The answer is the one the whole stack gives, header for header; the test client and
 every other endpoint take the whole stack.
+
+An endpoint's ``on_loop`` may answer a request on the web server's event loop itself (``loop_route``),
+when it needs nothing it would wait for there: what the process's local copy holds, and at most a
+write awaited from a group commit. Then the request is not handed to a thread and back, and the same
+middleware runs around it, on the loop (none of it waits).
 """
 
 from collections.abc import Awaitable, Callable

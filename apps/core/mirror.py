@@ -69,8 +69,8 @@ class Mirror:
         if self._pubsub is not None and not self._arrived() and not self._applying:
             return True
         publisher = getattr(cache, "publisher", None)
-        if publisher is None:
-            return False
+        if publisher is None or (self._pubsub is None and not subscribe):
+            return False  # (not waiting for the lock either: a thread may hold it while it subscribes)
         with self._lock:
             if self._pubsub is None and not (subscribe and self._subscribe(publisher)):
                 return False
