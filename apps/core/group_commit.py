@@ -13,42 +13,51 @@ error (and answers 503): trying them one by one would only wait longer for the s
 """
 
 import asyncio
-import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Generic, TypeVar
 
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-_Waiting = tuple[T, asyncio.Future, asyncio.AbstractEventLoop]
-
 
 class GroupCommit(Generic[T, R]):
     """``write_many(items)`` makes the writes of ``items`` in one transaction and returns each one's
-    outcome, in order; ``await submit(item)`` is one request's part of it."""
+    outcome, in order; ``await submit(item)`` (on an event loop) or ``write(item)`` (in a thread) is one
+    request's part of it."""
 
     def __init__(self, write_many: Callable[[list[T]], Sequence[R]], *, max_group: int, name: str) -> None:
         self.write_many = write_many
         self.max_group = max_group
         self.name = name
-        self._waiting: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        self._waiting: queue.SimpleQueue[tuple[T, Future]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
     async def submit(self, item: T) -> R:
-        """The outcome of ``item``'s write, once its group committed (or the error that stopped it)."""
-        loop = asyncio.get_running_loop()
-        outcome = loop.create_future()
+        """The outcome of ``item``'s write, once its group committed (or the error that stopped it). A
+        request that stops waiting before its group is taken up is not written."""
+        return await asyncio.wrap_future(self._submitted(item))
+
+    def write(self, item: T) -> R:
+        """``submit`` for a thread, which waits. Inside a transaction the write joins it instead, as any
+        other write of that thread would."""
+        if connection.in_atomic_block:
+            return self.write_many([item])[0]
+        return self._submitted(item).result()
+
+    def _submitted(self, item: T) -> Future:
         self._running()
-        self._waiting.put((item, outcome, loop))
-        return await outcome
+        outcome: Future = Future()
+        self._waiting.put((item, outcome))
+        return outcome
 
     def _running(self) -> None:
         # Started by the first write of the process that uses it (a web server's process, not its parent).
@@ -66,41 +75,27 @@ class GroupCommit(Generic[T, R]):
                     group.append(self._waiting.get_nowait())
                 except queue.Empty:
                     break
+            group = [(item, outcome) for item, outcome in group if outcome.set_running_or_notify_cancel()]
             try:
-                self._commit(group)
+                if group:
+                    self._commit(group)
             finally:
                 close_old_connections()  # as after a request: a broken or old connection is not kept
 
-    def _commit(self, group: list[_Waiting]) -> None:
+    def _commit(self, group: list[tuple[T, Future]]) -> None:
         try:
-            outcomes = self.write_many([item for item, _, _ in group])
+            outcomes = self.write_many([item for item, _ in group])
         except (OperationalError, InterfaceError) as error:
-            for _, future, loop in group:
-                _settle(future, loop, error=error)
+            for _, outcome in group:
+                outcome.set_exception(error)
         except Exception as error:
             if len(group) == 1:
-                _settle(group[0][1], group[0][2], error=error)
+                group[0][1].set_exception(error)
                 return
             logger.warning("A group of %d writes failed (%s); making them one by one", len(group), error)
             close_old_connections()
             for waiting in group:
                 self._commit([waiting])
         else:
-            for (_, future, loop), outcome in zip(group, outcomes, strict=True):
-                _settle(future, loop, outcome=outcome)
-
-
-def _settle(
-    future: asyncio.Future, loop: asyncio.AbstractEventLoop, *, outcome: object = None, error: Exception | None = None
-) -> None:
-    """Tell the waiting request, on its own loop (unless it stopped waiting)."""
-
-    def settle() -> None:
-        if not future.done():
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(outcome)
-
-    with contextlib.suppress(RuntimeError):  # the loop closed: the server is gone, and the request with it
-        loop.call_soon_threadsafe(settle)
+            for (_, outcome), result in zip(group, outcomes, strict=True):
+                outcome.set_result(result)

@@ -115,7 +115,7 @@ class EventReceiveApi(ProducerApi):
         if int(request.headers.get("Content-Length") or 0) > services.settings.INGEST_MAX_BODY_BYTES:
             raise services.body_too_large()
         receipt = self._receipt(request, caller, identifier, event_type_by_identifier(identifier))
-        return self._accepted(services.event_receive(receipt))
+        return self._accepted(received_together.write(receipt))
 
     @classmethod
     def on_loop(cls, request: HttpRequest, identifier: str) -> Callable[[], Awaitable[Response]] | None:
@@ -160,7 +160,8 @@ class EventReceiveApi(ProducerApi):
         return response
 
 
-#: Single events answered on the web server's loop are stored together (``apps.core.group_commit``).
+#: The process's single events are stored together (``apps.core.group_commit``), whether answered on the
+#: web server's loop or in a thread.
 received_together = GroupCommit(
     services.events_store, max_group=settings.INGEST_BATCH_MAX_EVENTS, name="ingest-group-commit"
 )

@@ -3,11 +3,10 @@
 import hashlib
 import json
 import logging
-from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 from django.conf import settings
@@ -166,32 +165,6 @@ def idempotency_key_checked(key: str | None) -> str | None:
     return key
 
 
-def event_receive(receipt: Receipt) -> Accepted:
-    """Append the event to the store (and remember its idempotency key) in one transaction."""
-    caller, idempotency_key = receipt.caller, receipt.idempotency_key
-    if idempotency_key and (earlier := _idempotent_answer(caller.system, idempotency_key)):
-        return earlier
-    event_id = uuid4()
-    data = _event_data(caller, receipt.body, receipt.request)
-    # Without a key to remember, the append is one statement on its own (no BEGIN and COMMIT round trips).
-    try:
-        with transaction.atomic() if idempotency_key else nullcontext():
-            store.append(
-                stream_for(event_id),
-                [NewEvent(receipt.event_type.identifier, data, event_id)],
-                expected_version=0,
-                causation=Causation(correlation_id=event_id, actor=caller.actor),
-            )
-            if idempotency_key:
-                IdempotencyKey.objects.create(system=caller.system, key=idempotency_key, event_id=event_id)
-    except IntegrityError:
-        # The same key arrived twice at once: the other request's event stands.
-        if idempotency_key and (earlier := _idempotent_answer(caller.system, idempotency_key)):
-            return earlier
-        raise
-    return Accepted(event_id)
-
-
 def batch_parse(*, caller: Caller, raw_body: bytes, headers: dict[str, str], query: dict[str, str]) -> list[Receipt]:
     """A batch's events, each checked as the single endpoint checks one; any refused item refuses the
     whole batch with every item's reason (``details``: index, code, message), so nothing is half-sent."""
@@ -304,11 +277,6 @@ def request_kept(headers: dict[str, str], query: dict[str, str]) -> dict[str, di
         "headers": {k: v for k, v in headers.items() if k.lower() not in DROPPED_HEADERS},
         "query": {k: v for k, v in query.items() if k not in DROPPED_QUERY},
     }
-
-
-def _idempotent_answer(system: System, key: str) -> Accepted | None:
-    earlier = IdempotencyKey.objects.filter(system=system, key=key).values_list("event_id", flat=True).first()
-    return Accepted(earlier, replayed=True) if earlier else None
 
 
 def refusal_record(
