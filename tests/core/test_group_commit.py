@@ -5,7 +5,7 @@ import asyncio
 import threading
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from apps.core.group_commit import GroupCommit
 
@@ -15,12 +15,14 @@ class Store:
 
     def __init__(self, first_commit_seconds: float = 0.2) -> None:
         self.groups: list[list[int]] = []
+        self.writers: list[threading.Thread] = []
         self.first_commit = threading.Event()
         self.first_commit_seconds = first_commit_seconds
         self.down = False
 
     def write_many(self, numbers: list[int]) -> list[str]:
         self.groups.append(list(numbers))
+        self.writers.append(threading.current_thread())
         if self.down:
             raise OperationalError("connection refused")
         if len(self.groups) == 1:
@@ -100,3 +102,52 @@ def test_a_request_that_stopped_waiting_does_not_hold_up_the_others(requests):
         return await asyncio.gather(*(group_commit.submit(n) for n in range(1, requests + 1)))
 
     assert asyncio.run(scenario()) == [f"stored {n}" for n in range(1, requests + 1)]
+
+
+def test_a_request_that_stopped_waiting_before_its_group_began_is_not_written():
+    store = Store(first_commit_seconds=0.2)
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+
+    async def scenario() -> list[object]:
+        first = asyncio.ensure_future(group_commit.submit(1))
+        await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+        gone = asyncio.ensure_future(group_commit.submit(2))
+        staying = asyncio.ensure_future(group_commit.submit(3))
+        await asyncio.sleep(0)
+        gone.cancel()  # its client went away while the first group committed
+        return await asyncio.gather(first, staying)
+
+    assert asyncio.run(scenario()) == ["stored 1", "stored 3"]
+    assert store.groups == [[1], [3]]
+
+
+def test_threads_writing_at_once_are_grouped_too():
+    store = Store(first_commit_seconds=0.2)
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+    outcomes = {}
+
+    def write(n: int) -> None:
+        outcomes[n] = group_commit.write(n)
+
+    first = threading.Thread(target=write, args=(0,))
+    first.start()
+    store.first_commit.wait()
+    others = [threading.Thread(target=write, args=(n,)) for n in range(1, 9)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(timeout=10)
+
+    assert outcomes == {n: f"stored {n}" for n in range(9)}
+    assert sorted(map(sorted, store.groups)) == [[0], list(range(1, 9))]
+
+
+@pytest.mark.django_db
+def test_a_write_inside_a_transaction_joins_it_at_once():
+    store = Store(first_commit_seconds=0)
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+
+    with transaction.atomic():
+        assert group_commit.write(7) == "stored 7"
+
+    assert store.writers == [threading.current_thread()]  # made by the caller itself, in its transaction
