@@ -13,7 +13,9 @@ error (and answers 503): trying them one by one would only wait longer for the s
 """
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -40,6 +42,7 @@ class GroupCommit(Generic[T, R]):
         self._waiting: queue.SimpleQueue[tuple[T, Future]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
+        os.register_at_fork(after_in_child=self._forget_thread)
 
     async def submit(self, item: T) -> R:
         """The outcome of ``item``'s write, once its group committed (or the error that stopped it). A
@@ -69,6 +72,21 @@ class GroupCommit(Generic[T, R]):
 
     def _serve(self) -> None:
         while True:
+            group = self._next_group()
+            try:
+                self._commit(group)
+            except Exception as error:  # a bug, not a refused write: still, no request waits forever
+                logger.exception("A group of %d writes could not be made", len(group))
+                for _, outcome in group:
+                    if not outcome.done():
+                        outcome.set_exception(error)
+            finally:
+                with contextlib.suppress(Exception):
+                    close_old_connections()  # as after a request: a broken or old connection is not kept
+
+    def _next_group(self) -> list[tuple[T, Future]]:
+        """The writes waiting (at least one, at most ``max_group``) whose requests still wait."""
+        while True:
             group = [self._waiting.get()]
             while len(group) < self.max_group:
                 try:
@@ -76,11 +94,12 @@ class GroupCommit(Generic[T, R]):
                 except queue.Empty:
                     break
             group = [(item, outcome) for item, outcome in group if outcome.set_running_or_notify_cancel()]
-            try:
-                if group:
-                    self._commit(group)
-            finally:
-                close_old_connections()  # as after a request: a broken or old connection is not kept
+            if group:
+                return group
+
+    def _forget_thread(self) -> None:
+        # A forked child has none of its parent's threads: it starts its own at its first write.
+        self._waiting, self._thread, self._starting = queue.SimpleQueue(), None, threading.Lock()
 
     def _commit(self, group: list[tuple[T, Future]]) -> None:
         try:

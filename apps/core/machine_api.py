@@ -16,6 +16,7 @@ write awaited from a group commit. Then the request is not handed to a thread an
 middleware runs around it, on the loop (none of it waits).
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Any
@@ -38,6 +39,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.asgi import LoopAnswer, WSGIApp
+
+logger = logging.getLogger(__name__)
 
 #: What a machine endpoint's handler gets: DRF's request, or on the direct route Django's own.
 MachineRequest = Request | HttpRequest
@@ -160,7 +163,11 @@ def loop_route(environ: dict[str, Any]) -> Awaitable[LoopAnswer] | None:
         return None
     view_class, kwargs = route
     request = WSGIRequest(environ)
-    on_loop = view_class.on_loop(request, **kwargs)
+    try:
+        on_loop = view_class.on_loop(request, **kwargs)
+    except Exception:  # a thread answers it, through the whole error handling
+        logger.exception("Could not tell whether %s can be answered on the loop", environ["PATH_INFO"])
+        return None
     if on_loop is None:
         return None
     request.direct_route, request.on_loop = (view_class, dict(kwargs)), on_loop

@@ -33,10 +33,16 @@ class Store:
         return [f"stored {n}" for n in numbers]
 
 
+async def committing(group_commit: GroupCommit, store: Store, number: int) -> asyncio.Future:
+    """``number``'s write, once it is committing (alone, as the first group)."""
+    first = asyncio.ensure_future(group_commit.submit(number))
+    await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+    return first
+
+
 async def submit_all(group_commit: GroupCommit, store: Store, numbers: list[int]) -> list[object]:
     """The first write alone, then the others while it commits."""
-    first = asyncio.ensure_future(group_commit.submit(numbers[0]))
-    await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+    first = await committing(group_commit, store, numbers[0])
     rest = [group_commit.submit(n) for n in numbers[1:]]
     return await asyncio.gather(first, *rest, return_exceptions=True)
 
@@ -78,8 +84,7 @@ def test_when_the_database_is_away_the_whole_group_gets_the_error_at_once():
     group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
 
     async def scenario() -> list[object]:
-        first = asyncio.ensure_future(group_commit.submit(1))
-        await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+        first = await committing(group_commit, store, 1)
         store.down = True
         return await asyncio.gather(first, *(group_commit.submit(n) for n in range(2, 6)), return_exceptions=True)
 
@@ -96,8 +101,7 @@ def test_a_request_that_stopped_waiting_does_not_hold_up_the_others(requests):
     group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
 
     async def scenario() -> list[object]:
-        gone = asyncio.ensure_future(group_commit.submit(0))
-        await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+        gone = await committing(group_commit, store, 0)
         gone.cancel()
         return await asyncio.gather(*(group_commit.submit(n) for n in range(1, requests + 1)))
 
@@ -109,8 +113,7 @@ def test_a_request_that_stopped_waiting_before_its_group_began_is_not_written():
     group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
 
     async def scenario() -> list[object]:
-        first = asyncio.ensure_future(group_commit.submit(1))
-        await asyncio.get_running_loop().run_in_executor(None, store.first_commit.wait)
+        first = await committing(group_commit, store, 1)
         gone = asyncio.ensure_future(group_commit.submit(2))
         staying = asyncio.ensure_future(group_commit.submit(3))
         await asyncio.sleep(0)
