@@ -7,6 +7,7 @@ rather than refusing everyone. A counter that reaches the limit is published to 
 copy (``apps.core.mirror``), which then answers the check without a round trip.
 """
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -49,7 +50,10 @@ def _keys(scope: str, address: str, prefix: str | None) -> tuple[list[str], int]
     window = int(time.time() // settings.AUTH_FAILURE_WINDOW_SECONDS)
     keys = [f"authfail:{scope}:address:{address}:{window}"]
     if prefix:
-        keys.append(f"authfail:{scope}:key:{prefix}:{window}")
+        # The prefix is whatever the client sent (spaces, control characters): hashed, it is a valid key
+        # for any cache backend.
+        hashed = hashlib.sha256(prefix.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        keys.append(f"authfail:{scope}:key:{hashed}:{window}")
     return keys, window
 
 

@@ -3,8 +3,10 @@ wrong OAuth2 client secret costs no real CPU."""
 
 import base64
 import time
+import warnings
 
 import pytest
+from django.core.cache import CacheKeyWarning
 from oauth2_provider.models import Application
 
 from apps.hub.services import api_key_create, oauth_client_create
@@ -116,3 +118,14 @@ def test_a_right_password_before_the_limit_signs_in_and_forgets_the_wrong_ones(c
 
     assert signed_in.status_code == 302
     assert client.session["_auth_user_id"]
+
+
+def test_a_key_of_any_characters_is_counted_under_a_valid_cache_key(client, producer):
+    _, _, event = producer
+    odd_key = "jct_ a*b\tc_whatever"  # spaces and control characters, which memcached refuses in a key
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        statuses = [send(client, event, odd_key, address=f"203.0.113.{n}").status_code for n in range(4)]
+
+    assert statuses == [401, 401, 401, 429]  # counted by the key, whatever the address
