@@ -162,7 +162,7 @@ def loop_route(environ: dict[str, Any]) -> Awaitable[LoopAnswer] | None:
     if route is None:
         return None
     view_class, kwargs = route
-    request = WSGIRequest(environ)
+    request = WSGIRequest({**environ})  # it rewrites PATH_INFO as text, which a thread's own would read again
     try:
         on_loop = view_class.on_loop(request, **kwargs)
     except Exception:  # a thread answers it, through the whole error handling

@@ -107,3 +107,11 @@ def test_the_access_log_leaves_out_the_query_string_that_may_carry_a_key(hub):
     assert response.status_code == 202
     wait_for(lambda: f'"POST {EVENTS}" 202' in web.output(), timeout=5, what="the access log line")
     assert key not in web.output()
+
+
+def test_an_event_named_in_characters_beyond_latin_1_is_a_json_404(hub):
+    base, _, key, _ = hub
+    unknown = "/api/v1/events/%F0%BA%8D%AC%F3%81%A4%8F%27%C2%BB"  # a look on the loop, then a thread
+    response = requests.post(f"{base}{unknown}", json={"n": 6}, headers={"X-API-Key": key}, timeout=5)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "event_not_found"
