@@ -95,8 +95,10 @@ EVENT_TYPES_VERSION = "hub:event-types-version"
 
 
 def event_type_cache_keys(identifier: str) -> list[str]:
-    """The shared-cache entries ``event_type_by_identifier`` reads (for ``cache_read_ahead``)."""
-    return [f"hub:event-type:{identifier}", EVENT_TYPES_VERSION]
+    """The shared-cache entries ``event_type_by_identifier`` reads (for ``cache_read_ahead``). The
+    identifier comes from the URL, in any characters: hashed, it makes a valid key for any cache."""
+    hashed = hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return [f"hub:event-type:{hashed}", EVENT_TYPES_VERSION]
 
 
 def event_type_by_identifier(identifier: str) -> EventType | None:

@@ -1,7 +1,9 @@
 import json
 import logging
+import warnings
 
 import pytest
+from django.core.cache import CacheKeyWarning
 from django.db import connection
 
 from apps.eventstore import store
@@ -259,3 +261,15 @@ def test_the_clear_key_is_nowhere_in_the_database_or_the_logs(client, crm, caplo
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
             assert key not in repr(cursor.fetchall()), table
+
+
+def test_an_event_named_in_any_characters_is_looked_up_under_a_valid_cache_key(client, crm):
+    _, key, _ = crm
+
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        response = post(client, "a b\tc", GOOD, key)
+
+    assert not [w for w in warned if issubclass(w.category, CacheKeyWarning)]  # memcached refuses such keys
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "event_not_found"
