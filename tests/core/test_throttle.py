@@ -129,4 +129,3 @@ def test_a_key_of_any_characters_is_counted_under_a_valid_cache_key(client, prod
         statuses = [send(client, event, odd_key, address=f"203.0.113.{n}").status_code for n in range(4)]
 
     assert statuses == [401, 401, 401, 429]  # counted by the key, whatever the address
-
