@@ -102,3 +102,13 @@ def pytest_sessionfinish(session, exitstatus):
 
     if exitstatus == 0 and settings.DATA_DIR.name.startswith("run-"):
         shutil.rmtree(settings.DATA_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _single_events_group_commit_stopped_at_the_end(django_db_setup):
+    """Transactional tests store webhook events through the process's group commit, whose thread keeps
+    a database connection: it is closed before the test database is dropped."""
+    yield
+    from apps.ingest.apis import received_together
+
+    received_together.stop()

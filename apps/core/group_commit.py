@@ -39,7 +39,7 @@ class GroupCommit(Generic[T, R]):
         self.write_many = write_many
         self.max_group = max_group
         self.name = name
-        self._waiting: queue.SimpleQueue[tuple[T, Future]] = queue.SimpleQueue()
+        self._waiting: queue.SimpleQueue[tuple[T, Future] | None] = queue.SimpleQueue()  # None: stop
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
         os.register_at_fork(after_in_child=self._forget_thread)
@@ -70,9 +70,21 @@ class GroupCommit(Generic[T, R]):
                     self._thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
                     self._thread.start()
 
+    def stop(self) -> None:
+        """Make the writes waiting, close the thread's database connection and end the thread (the
+        next write starts another): before the database goes away, say."""
+        with self._starting:
+            if self._thread is None:
+                return
+            self._waiting.put(None)
+            self._thread.join()
+            self._thread = None
+        if not self._waiting.empty():  # written meanwhile
+            self._running()
+
     def _serve(self) -> None:
         while True:
-            group = self._next_group()
+            group, stopping = self._next_group()
             try:
                 self._commit(group)
             except Exception as error:  # a bug, not a refused write: still, no request waits forever
@@ -83,25 +95,34 @@ class GroupCommit(Generic[T, R]):
             finally:
                 with contextlib.suppress(Exception):
                     close_old_connections()  # as after a request: a broken or old connection is not kept
+            if stopping:
+                connection.close()
+                return
 
-    def _next_group(self) -> list[tuple[T, Future]]:
-        """The writes waiting (at least one, at most ``max_group``) whose requests still wait."""
-        while True:
-            group = [self._waiting.get()]
-            while len(group) < self.max_group:
-                try:
-                    group.append(self._waiting.get_nowait())
-                except queue.Empty:
+    def _next_group(self) -> tuple[list[tuple[T, Future]], bool]:
+        """The writes waiting (at most ``max_group``) whose requests still wait, and whether the thread is
+        to stop after them."""
+        group, waiting = [], self._waiting.get()
+        while waiting is not None:
+            if waiting[1].set_running_or_notify_cancel():
+                group.append(waiting)
+            if len(group) == self.max_group:
+                break
+            try:
+                waiting = self._waiting.get_nowait()
+            except queue.Empty:
+                if group:
                     break
-            group = [(item, outcome) for item, outcome in group if outcome.set_running_or_notify_cancel()]
-            if group:
-                return group
+                waiting = self._waiting.get()
+        return group, waiting is None
 
     def _forget_thread(self) -> None:
         # A forked child has none of its parent's threads: it starts its own at its first write.
         self._waiting, self._thread, self._starting = queue.SimpleQueue(), None, threading.Lock()
 
     def _commit(self, group: list[tuple[T, Future]]) -> None:
+        if not group:
+            return
         try:
             outcomes = self.write_many([item for item, _ in group])
         except (OperationalError, InterfaceError) as error:

@@ -154,3 +154,24 @@ def test_a_write_inside_a_transaction_joins_it_at_once():
         assert group_commit.write(7) == "stored 7"
 
     assert store.writers == [threading.current_thread()]  # made by the caller itself, in its transaction
+
+
+def test_stopping_makes_the_writes_waiting_and_the_next_write_starts_again():
+    store = Store(first_commit_seconds=0.2)
+    group_commit = GroupCommit(store.write_many, max_group=500, name="test-group-commit")
+    outcomes = {}
+
+    def write(n: int) -> None:
+        outcomes[n] = group_commit.write(n)
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for thread in writers:
+        thread.start()
+    store.first_commit.wait()
+    group_commit.stop()
+    for thread in writers:
+        thread.join(timeout=10)
+
+    assert outcomes == {n: f"stored {n}" for n in range(3)}
+    assert not store.writers[0].is_alive()  # the thread that was writing ended
+    assert group_commit.write(3) == "stored 3"

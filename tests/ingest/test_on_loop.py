@@ -12,7 +12,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.test import RequestFactory
 
 from apps.core.group_commit import GroupCommit
@@ -74,8 +74,7 @@ def received_together(monkeypatch):
     group_commit = GroupCommit(services.events_store, max_group=500, name="test-group-commit")
     monkeypatch.setattr(apis, "received_together", group_commit)
     yield group_commit
-    group_commit.write_many = lambda items: connection.close() or [None] * len(items)
-    asyncio.run(group_commit.submit(None))
+    group_commit.stop()
 
 
 @pytest.fixture
