@@ -141,7 +141,7 @@ def main() -> None:
             f"(warm-ups included in stored), embedded {embedded_stored} / {embedded['accepted']:.0f}.",
             f"web server: {workers} processes x {os.environ.get('WEB_THREADS', 4)} threads (as `make run`); wrk, "
             "pgbench and the database share this machine's CPUs. Each event: key check, schema check, stored "
-            "(synchronous_commit on) and answered 202 after commit; with Redis, single events are checked on the "
-            "event loop and stored with those that arrived meanwhile (group commit), embedded each in its own.",
+            "(synchronous_commit on) and answered 202 after commit, with the single events that arrived meanwhile "
+            "(group commit); with Redis they are checked on the event loop, embedded in a thread each.",
         ],
     )
