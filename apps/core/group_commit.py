@@ -2,8 +2,8 @@
 a group.
 
 A webhook's answer waits for its event to be durable, and a commit costs a round trip and a flush
-to disk whatever it holds. Requests answered on the event loop (``apps.core.machine_api``) hand their
-write to a ``GroupCommit``: its thread takes every write waiting, makes them in one call (one
+to disk whatever it holds. Requests hand their write to a ``GroupCommit``, from the event loop
+(``apps.core.machine_api``) or from a thread: its thread takes every write waiting, makes them in one call (one
 transaction) and tells each request how its write went. The writes that arrive meanwhile wait for
 the next group, so the busier the process, the larger the groups and the cheaper each write.
 

@@ -10,10 +10,10 @@ endpoint names in ``direct_methods`` are answered by the web server (``apps.core
 error body. The answer is the one the whole stack gives, header for header; the test client and
 every other endpoint take the whole stack.
 
-An endpoint's ``on_loop`` may answer a request on the web server's event loop itself (``loop_route``),
-when it needs nothing it would wait for there: what the process's local copy holds, and at most a
-write awaited from a group commit. Then the request is not handed to a thread and back, and the same
-middleware runs around it, on the loop (none of it waits).
+For the methods in ``loop_methods``, an endpoint's ``on_loop`` may answer a request on the web
+server's event loop itself (``loop_route``), when it needs nothing it would wait for there: what the
+process's local copy holds, and at most a write awaited from a group commit. Then the request is not
+handed to a thread and back, and the same middleware runs around it, on the loop (none of it waits).
 """
 
 import logging
@@ -83,6 +83,8 @@ class MachineApi(APIView):
     #: The methods the web server answers on its direct route. Their handlers then get a plain Django
     #: request: they read only its headers, GET, body, content_type and META.
     direct_methods: frozenset[str] = frozenset()
+    #: Those of them that ``on_loop`` may answer on the web server's event loop.
+    loop_methods: frozenset[str] = frozenset()
 
     @classmethod
     def on_loop(cls, request: HttpRequest, **kwargs: Any) -> Callable[[], Awaitable[Response]] | None:
@@ -159,7 +161,7 @@ def loop_route(environ: dict[str, Any]) -> Awaitable[LoopAnswer] | None:
     Django's request signals are not sent: their receivers tidy up the database and cache connections
     of the thread that answered, and an answer on the loop opens none."""
     route = _route(environ["PATH_INFO"], environ["REQUEST_METHOD"])
-    if route is None:
+    if route is None or environ["REQUEST_METHOD"] not in route[0].loop_methods:
         return None
     view_class, kwargs = route
     request = WSGIRequest({**environ})  # it rewrites PATH_INFO as text, which a thread's own would read again

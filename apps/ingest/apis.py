@@ -93,7 +93,7 @@ CREDENTIALS = [
 class EventReceiveApi(ProducerApi):
     """The webhook producers send events to."""
 
-    direct_methods = frozenset({"POST"})
+    direct_methods = loop_methods = frozenset({"POST"})
 
     class AcceptedSerializer(serializers.Serializer):
         event_id = serializers.UUIDField()
